@@ -1,0 +1,99 @@
+package io.pgbridge.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+
+/**
+ * Builds a {@link BridgeConfig} from a properties file overlaid with environment variables
+ * ({@code PGBRIDGE_DEBOUNCE_MS} sets {@code debounce.ms}; {@code PGBRIDGE_KAFKA_SASL_JAAS_CONFIG}
+ * sets {@code kafka.sasl.jaas.config}). Every problem is collected and reported at once in a
+ * {@link ConfigProblems}; nothing is connected here. Called once, from the CLI thread.
+ */
+public final class ConfigLoader {
+
+  public static final String ENV_PREFIX = "PGBRIDGE_";
+
+  private ConfigLoader() {}
+
+  /** Reads {@code file} (may be null for environment only) and applies {@code env}. */
+  public static BridgeConfig load(Path file, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    if (file != null) {
+      readFile(file, values, problems);
+    }
+    values.putAll(fromEnvironment(env));
+    return build(values, problems);
+  }
+
+  /** Builds from explicit key/value pairs (tests, the demo, embedding). */
+  public static BridgeConfig fromMap(Map<String, String> values) {
+    return build(new LinkedHashMap<>(values), new ArrayList<>());
+  }
+
+  /** The config keys that {@code env} sets, with their values. */
+  static Map<String, String> fromEnvironment(Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) {
+        continue;
+      }
+      String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      if (BridgeConfig.isKnownKey(key)) {
+        out.put(key, e.getValue());
+      }
+    }
+    return out;
+  }
+
+  private static void readFile(Path file, Map<String, String> values, List<String> problems) {
+    Properties props = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(reader);
+    } catch (NoSuchFileException e) {
+      problems.add("configuration file " + file + " does not exist");
+      return;
+    } catch (IOException | IllegalArgumentException e) {
+      problems.add("cannot read configuration file " + file + ": " + e.getMessage());
+      return;
+    }
+    for (String key : props.stringPropertyNames()) {
+      values.put(key, props.getProperty(key).strip());
+    }
+  }
+
+  private static BridgeConfig build(Map<String, String> values, List<String> problems) {
+    for (String key : values.keySet()) {
+      if (!BridgeConfig.isKnownKey(key)) {
+        problems.add(key + ": unknown setting (see 'pgbridge config-docs')");
+      }
+    }
+    Map<String, String> declared = new LinkedHashMap<>(values);
+    for (ConfigValue value : BridgeConfig.configDef().validate(declared)) {
+      for (String message : value.errorMessages()) {
+        problems.add(message.startsWith(value.name()) ? message : value.name() + ": " + message);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigProblems(problems);
+    }
+    try {
+      return new BridgeConfig(declared);
+    } catch (ConfigException e) {
+      throw new ConfigProblems(List.of(e.getMessage()));
+    }
+  }
+}
