@@ -1,0 +1,186 @@
+package io.pgbridge.migrate;
+
+import io.pgbridge.config.Identifiers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the ordered SQL files of {@code sql/} (listed in {@code sql/migrations.list}, shipped
+ * inside the jar) and records each in {@code pgbridge_schema_history}. A file already recorded
+ * is skipped; every file is also written to be harmless when applied again. Placeholders
+ * {@code ${schema}}, {@code ${sessions_table}} and {@code ${channel}} are replaced by validated
+ * identifiers. Runs on the caller's thread with one connection; concurrent migrators wait on
+ * an advisory lock.
+ */
+public final class Migrator {
+
+  private static final Logger log = LoggerFactory.getLogger(Migrator.class);
+  private static final String RESOURCE_DIR = "sql/";
+  private static final long LOCK_KEY = 0x70676272_6d696772L; // "pgbrmigr"
+
+  /** One migration file. */
+  public record Migration(String version, String description, String file, String sql) {
+
+    public boolean isReferenceSchema() {
+      return description.contains("reference");
+    }
+  }
+
+  /** What a run did. */
+  public record Result(List<String> applied, List<String> skipped) {}
+
+  private final String schema;
+  private final Map<String, String> placeholders = new HashMap<>();
+
+  public Migrator(String schema, String sessionsTable, String channel) {
+    Identifiers.quote(schema);
+    Identifiers.quote(sessionsTable);
+    Identifiers.quote(channel);
+    this.schema = schema;
+    placeholders.put("${schema}", schema);
+    placeholders.put("${sessions_table}", sessionsTable);
+    placeholders.put("${channel}", channel);
+  }
+
+  /** The migrations shipped with this build, in order. */
+  public static List<Migration> bundled() {
+    String list = resource("migrations.list");
+    List<Migration> out = new ArrayList<>();
+    for (String line : list.split("\n")) {
+      String file = line.strip();
+      if (file.isEmpty() || file.startsWith("#")) {
+        continue;
+      }
+      int sep = file.indexOf("__");
+      if (!file.startsWith("V") || sep < 0 || !file.endsWith(".sql")) {
+        throw new IllegalStateException("bad migration file name " + file);
+      }
+      out.add(new Migration(file.substring(1, sep),
+          file.substring(sep + 2, file.length() - 4).replace('_', ' '), file, resource(file)));
+    }
+    return out;
+  }
+
+  /** Applies what is not yet recorded; with {@code bridgeOnly}, skips the reference schema. */
+  public Result migrate(Connection conn, boolean bridgeOnly) throws SQLException {
+    List<String> applied = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    boolean autoCommit = conn.getAutoCommit();
+    conn.setAutoCommit(false);
+    try {
+      try (Statement st = conn.createStatement()) {
+        st.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema));
+        st.execute("CREATE TABLE IF NOT EXISTS " + history() + " (version text PRIMARY KEY,"
+            + " description text NOT NULL, checksum text NOT NULL,"
+            + " applied_at timestamptz NOT NULL DEFAULT now())");
+      }
+      Map<String, String> done = appliedVersions(conn);
+      for (Migration m : bundled()) {
+        String sql = substitute(m.sql());
+        String checksum = sha256(sql);
+        if (done.containsKey(m.version())) {
+          if (!done.get(m.version()).equals(checksum)) {
+            log.warn("migration {} changed since it was applied; not applying it again", m.file());
+          }
+          skipped.add(m.file());
+          continue;
+        }
+        if (bridgeOnly && m.isReferenceSchema()) {
+          skipped.add(m.file());
+          continue;
+        }
+        try (Statement st = conn.createStatement()) {
+          st.execute(sql);
+        }
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + history()
+            + " (version, description, checksum) VALUES (?, ?, ?)")) {
+          ps.setString(1, m.version());
+          ps.setString(2, m.description());
+          ps.setString(3, checksum);
+          ps.executeUpdate();
+        }
+        applied.add(m.file());
+        log.info("applied migration {}", m.file());
+      }
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(autoCommit);
+    }
+    return new Result(applied, skipped);
+  }
+
+  /** Versions already recorded, with their checksums. */
+  public Map<String, String> appliedVersions(Connection conn) throws SQLException {
+    Map<String, String> out = new HashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT to_regclass(?) IS NOT NULL")) {
+      ps.setString(1, Identifiers.quote(schema) + ".pgbridge_schema_history");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          return out;
+        }
+      }
+    }
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT version, checksum FROM " + history())) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return out;
+  }
+
+  String substitute(String sql) {
+    String out = sql;
+    for (Map.Entry<String, String> e : placeholders.entrySet()) {
+      out = out.replace(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  private String history() {
+    return Identifiers.qualified(schema, "pgbridge_schema_history");
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Migrator.class.getClassLoader()
+        .getResourceAsStream(RESOURCE_DIR + name)) {
+      if (in == null) {
+        throw new IllegalStateException("migration resource " + RESOURCE_DIR + name
+            + " is missing from the build");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + RESOURCE_DIR + name, e);
+    }
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
