@@ -1,0 +1,20 @@
+package io.pgbridge.publish;
+
+import io.pgbridge.coalesce.DueSession;
+
+/**
+ * Where the publisher reports the end of each session's flight. Called from worker threads
+ * (skips, synchronous failures) and from the Kafka producer's I/O thread (acknowledgements);
+ * implementations must be thread-safe and quick.
+ */
+public interface PublishOutcome {
+
+  /** Published and acknowledged, skipped as unchanged, or dead-lettered: done. */
+  void done(DueSession session);
+
+  /** Failed for a reason that may pass (network, broker down, timeout): try again later. */
+  void retry(DueSession session, Exception cause);
+
+  /** Cannot be published and errors.tolerance=none, or the bridge is misconfigured. */
+  void fatal(DueSession session, Exception cause);
+}

@@ -1,0 +1,241 @@
+package io.pgbridge.publish;
+
+import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.DueSession;
+import io.pgbridge.fetch.SessionRow;
+import io.pgbridge.metrics.BridgeMetrics;
+import io.pgbridge.time.Ticker;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one record per fetched session with an idempotent producer ({@code acks=all}) and
+ * reports each session's outcome once Kafka answered. A fetched version not newer than the
+ * last acknowledged one is skipped and counted. Order per key holds because a session is in
+ * flight in at most one worker and records of one key go to one partition in send order.
+ * Records that cannot be published for good (invalid state, too large) follow
+ * {@code errors.tolerance}. Called from worker threads; callbacks run on the producer's I/O
+ * thread. The producer is owned by the caller.
+ */
+public final class StatePublisher {
+
+  public static final String HEADER_ERROR_CLASS = "pgbridge.error.class";
+  public static final String HEADER_ERROR_MESSAGE = "pgbridge.error.message";
+  public static final String HEADER_ERROR_VALUE_SIZE = "pgbridge.error.value.size";
+
+  private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
+
+  private final Producer<byte[], byte[]> producer;
+  private final String topic;
+  private final RecordBuilder builder;
+  private final ChangeSources sources;
+  private final VersionCache versions;
+  private final BridgeMetrics metrics;
+  private final PublishOutcome outcome;
+  private final boolean tolerateAll;
+  private final String deadLetterTopic;
+  private final Ticker ticker;
+  private final Clock clock;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private final AtomicLong lastProgress;
+  private final AtomicReference<String> lastError = new AtomicReference<>();
+
+  public StatePublisher(Producer<byte[], byte[]> producer, String topic, RecordBuilder builder,
+      ChangeSources sources, VersionCache versions, BridgeMetrics metrics,
+      PublishOutcome outcome, boolean tolerateAll, String deadLetterTopic, Ticker ticker,
+      Clock clock) {
+    this.producer = producer;
+    this.topic = topic;
+    this.builder = builder;
+    this.sources = sources;
+    this.versions = versions;
+    this.metrics = metrics;
+    this.outcome = outcome;
+    this.tolerateAll = tolerateAll;
+    this.deadLetterTopic = deadLetterTopic == null || deadLetterTopic.isEmpty()
+        ? null : deadLetterTopic;
+    this.ticker = ticker;
+    this.clock = clock;
+    this.lastProgress = new AtomicLong(ticker.nanos());
+  }
+
+  /** Publishes {@code batch}, whose current rows are {@code rows} (absent = deleted). */
+  public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows) {
+    for (DueSession session : batch) {
+      SessionRow row = rows.get(session.id());
+      Long last = versions.get(session.id());
+      if (row == null ? last != null && last == VersionCache.TOMBSTONE
+          : last != null && last != VersionCache.TOMBSTONE && row.version() <= last) {
+        metrics.skipped().increment();
+        outcome.done(session);
+        continue;
+      }
+      String why = sources.describe(session.sources());
+      StateRecord record;
+      if (row == null) {
+        record = builder.tombstone(session.id(), why);
+      } else {
+        try {
+          record = builder.build(row, why);
+        } catch (InvalidStateException e) {
+          metrics.error("invalid_state");
+          unpublishable(session, row, row.rawState(), e);
+          continue;
+        }
+      }
+      send(session, row, record);
+    }
+  }
+
+  private void send(DueSession session, SessionRow row, StateRecord record) {
+    ProducerRecord<byte[], byte[]> producerRecord = toProducerRecord(topic, record);
+    long sentAt = ticker.nanos();
+    if (outstanding.getAndIncrement() == 0) {
+      lastProgress.set(sentAt);
+    }
+    try {
+      producer.send(producerRecord, (metadata, error) -> {
+        outstanding.decrementAndGet();
+        if (error == null) {
+          acknowledged(session, row, sentAt);
+        } else {
+          failed(session, row, record, error);
+        }
+      });
+    } catch (RuntimeException e) {
+      outstanding.decrementAndGet();
+      failed(session, row, record, e);
+    }
+  }
+
+  private void acknowledged(DueSession session, SessionRow row, long sentAt) {
+    long now = ticker.nanos();
+    lastProgress.set(now);
+    metrics.produceDuration().record(now - sentAt, TimeUnit.NANOSECONDS);
+    metrics.notificationLag().record(Math.max(0, now - session.firstReceivedNanos()),
+        TimeUnit.NANOSECONDS);
+    if (row == null) {
+      versions.acknowledged(session.id(), VersionCache.TOMBSTONE);
+      metrics.tombstones().increment();
+    } else {
+      versions.acknowledged(session.id(), row.version());
+      metrics.published().increment();
+      if (row.updatedAt() != null) {
+        long lagMillis = clock.millis() - row.updatedAt().toEpochMilli();
+        metrics.commitLag().record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
+      }
+    }
+    outcome.done(session);
+  }
+
+  private void failed(DueSession session, SessionRow row, StateRecord record, Exception error) {
+    if (error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+        || error instanceof SerializationException) {
+      metrics.error("record_too_large");
+      unpublishable(session, row, record.value(), error);
+    } else if (error instanceof AuthorizationException
+        || error instanceof AuthenticationException || error instanceof InvalidTopicException) {
+      metrics.error("kafka_fatal");
+      lastError.set(describe(error));
+      outcome.fatal(session, error);
+    } else {
+      metrics.error(error instanceof RetriableException ? "kafka_retriable" : "kafka");
+      lastError.set(describe(error));
+      outcome.retry(session, error);
+    }
+  }
+
+  /** A record that can never be published: stop, or dead-letter and go on. */
+  private void unpublishable(DueSession session, SessionRow row, byte[] value, Exception error) {
+    if (!tolerateAll) {
+      lastError.set(describe(error));
+      outcome.fatal(session, error);
+      return;
+    }
+    log.warn("session {} dead-lettered: {}", session.id(), describe(error));
+    long version = row == null ? VersionCache.TOMBSTONE : row.version();
+    if (deadLetterTopic == null) {
+      metrics.deadLettered().increment();
+      versions.acknowledged(session.id(), version);
+      outcome.done(session);
+      return;
+    }
+    boolean tooLarge = error instanceof RecordTooLargeException
+        || error instanceof RecordBatchTooLargeException;
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(HEADER_ERROR_CLASS, bytes(error.getClass().getName()));
+    headers.add(HEADER_ERROR_MESSAGE, bytes(String.valueOf(error.getMessage())));
+    if (value != null) {
+      headers.add(HEADER_ERROR_VALUE_SIZE, bytes(Integer.toString(value.length)));
+    }
+    if (row != null) {
+      headers.add(RecordBuilder.HEADER_VERSION, bytes(Long.toString(row.version())));
+    }
+    ProducerRecord<byte[], byte[]> dlq = new ProducerRecord<>(deadLetterTopic, null,
+        RecordBuilder.key(session.id()), tooLarge ? null : value, headers);
+    try {
+      producer.send(dlq, (metadata, dlqError) -> {
+        if (dlqError == null) {
+          metrics.deadLettered().increment();
+          versions.acknowledged(session.id(), version);
+          outcome.done(session);
+        } else {
+          metrics.error("deadletter");
+          outcome.retry(session, dlqError);
+        }
+      });
+    } catch (RuntimeException e) {
+      metrics.error("deadletter");
+      outcome.retry(session, e);
+    }
+  }
+
+  static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, StateRecord record) {
+    RecordHeaders headers = new RecordHeaders();
+    for (StateRecord.Header h : record.headers()) {
+      headers.add(h.key(), h.value());
+    }
+    return new ProducerRecord<>(topic, null, record.key(), record.value(), headers);
+  }
+
+  /** True when sends are outstanding and none was acknowledged for {@code thresholdNanos}. */
+  public boolean stalled(long thresholdNanos) {
+    return outstanding.get() > 0 && ticker.nanos() - lastProgress.get() > thresholdNanos;
+  }
+
+  public int outstanding() {
+    return outstanding.get();
+  }
+
+  /** The last Kafka error, for /status; null if none yet. */
+  public String lastError() {
+    return lastError.get();
+  }
+
+  private static String describe(Throwable e) {
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
