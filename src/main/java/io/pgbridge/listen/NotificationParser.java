@@ -95,7 +95,7 @@ public final class NotificationParser {
     if (operation == null) {
       return new Signal.Malformed(BAD_OPERATION, "op is not INSERT, UPDATE or DELETE");
     }
-    return new Signal.Change(id, ChangeSources.bit(tableIndex, operation));
+    return new Signal.Change(id, tableIndex, operation);
   }
 
   private static Op operation(String op) {

@@ -1,12 +1,20 @@
 package io.pgbridge.listen;
 
+import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.ChangeSources.Op;
 import java.util.UUID;
 
 /** What one notification payload means: a row change, a checkpoint barrier, or garbage. */
 public sealed interface Signal {
 
-  /** A row of one of our tables changed; {@code source} is a {@code ChangeSources} bit. */
-  record Change(UUID sessionId, long source) implements Signal {}
+  /** A row of table number {@code tableIndex} changed by {@code op}. */
+  record Change(UUID sessionId, int tableIndex, Op op) implements Signal {
+
+    /** The {@link ChangeSources} bit of this change. */
+    public long source() {
+      return ChangeSources.bit(tableIndex, op);
+    }
+  }
 
   /** A checkpoint barrier sent by a bridge (possibly another one) on the channel. */
   record Barrier(String id) implements Signal {}

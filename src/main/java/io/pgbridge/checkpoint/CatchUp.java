@@ -1,0 +1,104 @@
+package io.pgbridge.checkpoint;
+
+import io.pgbridge.checkpoint.CheckpointStore.Checkpoint;
+import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.SessionCoalescer;
+import io.pgbridge.metrics.BridgeMetrics;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One catch-up pass, run by the listener thread right after each LISTEN: marks dirty every
+ * session changed or deleted after the stored checkpoint (or, on a first start with
+ * {@code catchup.initial=all}, every session), one keyset page per {@link #step()} so that the
+ * listener keeps draining notifications in between and the backlog stays bounded. Duplicates
+ * with notifications are harmless; gaps are not. Not thread-safe: one listener thread.
+ */
+public final class CatchUp {
+
+  private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
+
+  private enum Mode { FROM_CHECKPOINT, ALL, DONE }
+
+  private final CheckpointStore store;
+  private final SessionCoalescer coalescer;
+  private final BridgeMetrics metrics;
+  private final int pageSize;
+  private Mode mode;
+  private String snapshot;
+  private UUID after;
+  private long marked;
+
+  private CatchUp(CheckpointStore store, SessionCoalescer coalescer, BridgeMetrics metrics,
+      int pageSize) {
+    this.store = store;
+    this.coalescer = coalescer;
+    this.metrics = metrics;
+    this.pageSize = pageSize;
+  }
+
+  /**
+   * Starts a pass. With no stored checkpoint, {@code initialAll} walks every session; otherwise
+   * the current snapshot is stored as the first checkpoint (nothing before it is owed).
+   */
+  public static CatchUp begin(CheckpointStore store, SessionCoalescer coalescer,
+      BridgeMetrics metrics, boolean initialAll, int pageSize) throws SQLException {
+    CatchUp c = new CatchUp(store, coalescer, metrics, pageSize);
+    Optional<Checkpoint> checkpoint = store.load();
+    if (checkpoint.isPresent()) {
+      c.mode = Mode.FROM_CHECKPOINT;
+      c.snapshot = checkpoint.get().snapshot();
+      List<UUID> deleted = store.deletedSince(c.snapshot);
+      c.mark(deleted);
+      log.info("catch-up from checkpoint {}: {} deleted session(s) owe a tombstone", c.snapshot,
+          deleted.size());
+    } else if (initialAll) {
+      c.mode = Mode.ALL;
+      log.info("no checkpoint: catch-up publishes every session (catchup.initial=all)");
+    } else {
+      store.store(store.currentSnapshot());
+      c.mode = Mode.DONE;
+      log.info("no checkpoint: starting from now (catchup.initial=none)");
+    }
+    return c;
+  }
+
+  /** Marks the next page; returns false once the pass is complete. */
+  public boolean step() throws SQLException {
+    List<UUID> page = switch (mode) {
+      case FROM_CHECKPOINT -> store.changedSince(snapshot, after, pageSize);
+      case ALL -> store.allSessions(after, pageSize);
+      case DONE -> List.of();
+    };
+    mark(page);
+    if (page.size() < pageSize) {
+      if (mode != Mode.DONE) {
+        log.info("catch-up complete: {} session(s) marked", marked);
+      }
+      mode = Mode.DONE;
+      return false;
+    }
+    after = page.get(page.size() - 1);
+    return true;
+  }
+
+  public boolean done() {
+    return mode == Mode.DONE;
+  }
+
+  public long marked() {
+    return marked;
+  }
+
+  private void mark(List<UUID> ids) {
+    for (UUID id : ids) {
+      coalescer.mark(id, ChangeSources.CATCHUP);
+    }
+    marked += ids.size();
+    metrics.catchup().increment(ids.size());
+  }
+}

@@ -1,0 +1,184 @@
+package io.pgbridge.checkpoint;
+
+import io.pgbridge.config.Identifiers;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The SQL side of checkpoints and catch-up. A checkpoint is a PostgreSQL snapshot
+ * ({@code pg_snapshot} text, e.g. {@code 742:745:743}) stored per bridge id in
+ * {@code pgbridge_checkpoint}; every change visible in it has been acknowledged by Kafka.
+ * Catch-up reads the sessions whose {@code last_txid} is not visible in it (an index range
+ * scan from the snapshot's xmin) and the deletion log likewise. Stateless apart from the pool;
+ * thread-safe.
+ */
+public final class CheckpointStore {
+
+  private final DataSource pool;
+  private final String bridgeId;
+  private final String checkpointTable;
+  private final String deletedTable;
+  private final String sessions;
+
+  public CheckpointStore(DataSource pool, String schema, String sessionsTable, String bridgeId) {
+    this.pool = pool;
+    this.bridgeId = bridgeId;
+    this.checkpointTable = Identifiers.qualified(schema, "pgbridge_checkpoint");
+    this.deletedTable = Identifiers.qualified(schema, "pgbridge_deleted_sessions");
+    this.sessions = Identifiers.qualified(schema, sessionsTable);
+  }
+
+  /** A stored checkpoint: the snapshot and when it was stored (epoch millis, DB clock). */
+  public record Checkpoint(String snapshot, long storedAtMillis) {}
+
+  public Optional<Checkpoint> load() throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT snapshot::text,"
+            + " (extract(epoch FROM stored_at) * 1000)::bigint FROM " + checkpointTable
+            + " WHERE bridge_id = ?")) {
+      ps.setString(1, bridgeId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(new Checkpoint(rs.getString(1), rs.getLong(2)))
+            : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * Takes a snapshot and, in the same transaction, sends {@code barrierPayload} on
+   * {@code channel}. Because notifications are delivered in commit order, once the barrier
+   * arrives every change visible in the snapshot has been received.
+   */
+  public String beginBarrier(String channel, String barrierPayload) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        String snapshot;
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
+            ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          snapshot = rs.getString(1);
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+          ps.setString(1, channel);
+          ps.setString(2, barrierPayload);
+          ps.execute();
+        }
+        c.commit();
+        return snapshot;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    }
+  }
+
+  /** The current snapshot, without a barrier (the first checkpoint of catchup.initial=none). */
+  public String currentSnapshot() throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /**
+   * Stores {@code snapshot} as this bridge's checkpoint and prunes deletion-log entries that
+   * every bridge's checkpoint covers (older than the oldest checkpoint's xmin).
+   */
+  public void store(String snapshot) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
+            + " (bridge_id, snapshot, stored_at) VALUES (?, ?::pg_snapshot, now())"
+            + " ON CONFLICT (bridge_id) DO UPDATE"
+            + " SET snapshot = EXCLUDED.snapshot, stored_at = EXCLUDED.stored_at")) {
+          ps.setString(1, bridgeId);
+          ps.setString(2, snapshot);
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + deletedTable
+            + " WHERE txid < (SELECT min(pg_snapshot_xmin(snapshot)) FROM " + checkpointTable
+            + ")")) {
+          ps.executeUpdate();
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    }
+  }
+
+  /**
+   * Up to {@code limit} ids of sessions written by a transaction not visible in
+   * {@code snapshot}, after {@code afterId} (null: from the start), in id order.
+   */
+  public List<UUID> changedSince(String snapshot, UUID afterId, int limit) throws SQLException {
+    String sql = "SELECT id FROM " + sessions
+        + " WHERE last_txid >= pg_snapshot_xmin(?::pg_snapshot)"
+        + " AND NOT pg_visible_in_snapshot(last_txid, ?::pg_snapshot)"
+        + (afterId == null ? "" : " AND id > ?") + " ORDER BY id LIMIT ?";
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 0;
+      ps.setString(++i, snapshot);
+      ps.setString(++i, snapshot);
+      if (afterId != null) {
+        ps.setObject(++i, afterId);
+      }
+      ps.setInt(++i, limit);
+      return ids(ps);
+    }
+  }
+
+  /** Sessions deleted by a transaction not visible in {@code snapshot}. */
+  public List<UUID> deletedSince(String snapshot) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT DISTINCT session_id FROM "
+            + deletedTable + " WHERE txid >= pg_snapshot_xmin(?::pg_snapshot)"
+            + " AND NOT pg_visible_in_snapshot(txid, ?::pg_snapshot)")) {
+      ps.setString(1, snapshot);
+      ps.setString(2, snapshot);
+      return ids(ps);
+    }
+  }
+
+  /** Up to {@code limit} session ids after {@code afterId} (null: from the start), in order. */
+  public List<UUID> allSessions(UUID afterId, int limit) throws SQLException {
+    String sql = "SELECT id FROM " + sessions + (afterId == null ? "" : " WHERE id > ?")
+        + " ORDER BY id LIMIT ?";
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 0;
+      if (afterId != null) {
+        ps.setObject(++i, afterId);
+      }
+      ps.setInt(++i, limit);
+      return ids(ps);
+    }
+  }
+
+  private static List<UUID> ids(PreparedStatement ps) throws SQLException {
+    List<UUID> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getObject(1, UUID.class));
+      }
+    }
+    return out;
+  }
+}

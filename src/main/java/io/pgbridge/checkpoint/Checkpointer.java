@@ -1,0 +1,176 @@
+package io.pgbridge.checkpoint;
+
+import io.pgbridge.BridgeState;
+import io.pgbridge.coalesce.SessionCoalescer;
+import io.pgbridge.metrics.BridgeMetrics;
+import io.pgbridge.metrics.WarnOnce;
+import io.pgbridge.time.Ticker;
+import java.sql.SQLException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Advances the checkpoint on its own thread ({@code pgbridge-checkpoint-<id>}). Each round:
+ * take a snapshot and send a barrier in one transaction; wait for the listener to receive the
+ * barrier (then every change visible in the snapshot has been marked, up to sequence
+ * {@code b}); wait until the coalescer's low watermark passes {@code b} (every such change was
+ * acknowledged by Kafka); store the snapshot. A round is abandoned when the listener
+ * reconnects meanwhile. Runs only while this instance leads and its catch-up has finished.
+ * {@link #start()} and {@link #stop()} are called by the bridge's owner thread.
+ */
+public final class Checkpointer implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
+  private static final long BARRIER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private final CheckpointStore store;
+  private final SessionCoalescer coalescer;
+  private final BridgeState state;
+  private final BridgeMetrics metrics;
+  private final Ticker ticker;
+  private final String channel;
+  private final String barrierPrefix;
+  private final long intervalNanos;
+  private final AtomicLong rounds = new AtomicLong();
+  private final WarnOnce warn = new WarnOnce(log);
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile Round round;
+  private volatile CountDownLatch wake = new CountDownLatch(1);
+
+  /** The barrier a round waits for; {@code arrivedSeq} is set by the listener thread. */
+  private static final class Round {
+    final String barrierId;
+    volatile long arrivedSeq = -1;
+
+    Round(String barrierId) {
+      this.barrierId = barrierId;
+    }
+  }
+
+  public Checkpointer(CheckpointStore store, SessionCoalescer coalescer, BridgeState state,
+      BridgeMetrics metrics, Ticker ticker, String channel, String instanceId,
+      long intervalMs) {
+    this.store = store;
+    this.coalescer = coalescer;
+    this.state = state;
+    this.metrics = metrics;
+    this.ticker = ticker;
+    this.channel = channel;
+    this.barrierPrefix = instanceId + "/";
+    this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+    this.thread = new Thread(this, "pgbridge-checkpoint-" + instanceId);
+    this.thread.setDaemon(true);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** Called by the listener thread for every barrier on the channel (ours or others'). */
+  public void barrierArrived(String barrierId, long seq) {
+    Round r = round;
+    if (r != null && r.barrierId.equals(barrierId)) {
+      r.arrivedSeq = seq;
+      wake.countDown();
+    }
+  }
+
+  /** Starts a round now instead of at the next interval (shutdown). */
+  public void requestNow() {
+    wake.countDown();
+  }
+
+  /**
+   * Waits up to {@code timeoutNanos} for a round started now to store its checkpoint: used on
+   * shutdown after the backlog was flushed. Returns true if a checkpoint was stored.
+   */
+  public boolean checkpointNow(long timeoutNanos) throws InterruptedException {
+    long before = rounds.get();
+    long deadline = ticker.nanos() + timeoutNanos;
+    requestNow();
+    while (ticker.nanos() - deadline < 0) {
+      if (rounds.get() > before) {
+        return true;
+      }
+      Thread.sleep(5);
+    }
+    return false;
+  }
+
+  @Override
+  public void run() {
+    long next = ticker.nanos() + intervalNanos;
+    while (running) {
+      try {
+        CountDownLatch latch = wake;
+        long wait = next - ticker.nanos();
+        if (wait > 0) {
+          latch.await(wait, TimeUnit.NANOSECONDS);
+        }
+        wake = new CountDownLatch(1);
+        if (!running) {
+          break;
+        }
+        next = ticker.nanos() + intervalNanos;
+        if (state.leader() && state.caughtUp()) {
+          runRound();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (SQLException | RuntimeException e) {
+        metrics.error("checkpoint");
+        warn.warn("checkpoint", "checkpoint round failed: {}", e.toString());
+        round = null;
+      }
+    }
+  }
+
+  private void runRound() throws SQLException, InterruptedException {
+    long gen = state.generation();
+    long started = ticker.nanos();
+    String id = barrierPrefix + started;
+    Round r = new Round(id);
+    round = r;
+    try {
+      String snapshot = store.beginBarrier(channel, "{\"barrier\":\"" + id + "\"}");
+      while (running || state.role() == BridgeState.Role.STOPPING) {
+        if (state.generation() != gen || !state.leader()) {
+          log.debug("checkpoint round {} abandoned: listener reconnected", id);
+          return;
+        }
+        long seq = r.arrivedSeq;
+        if (seq >= 0 && coalescer.lowWatermark() > seq) {
+          store.store(snapshot);
+          state.checkpointStored(snapshot, ticker.nanos());
+          metrics.checkpoints().increment();
+          rounds.incrementAndGet();
+          warn.reset("checkpoint");
+          log.debug("checkpoint stored: {}", snapshot);
+          return;
+        }
+        if (seq < 0 && ticker.nanos() - started > BARRIER_TIMEOUT_NANOS) {
+          warn.warn("barrier", "checkpoint barrier {} not received within 30 s", id);
+          return;
+        }
+        Thread.sleep(5);
+      }
+    } finally {
+      round = null;
+    }
+  }
+
+  public void stop() {
+    running = false;
+    wake.countDown();
+    thread.interrupt();
+  }
+
+  public void join(long millis) throws InterruptedException {
+    thread.join(millis);
+  }
+}

@@ -1,0 +1,66 @@
+package io.pgbridge.listen;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+
+/**
+ * Classifies database errors by walking the cause chain, the way Debezium's error handler does:
+ * connection loss, server shutdown and resource shortage are transient (retry with backoff);
+ * authentication, a missing database or object, and bad SQL are not (stop with a clear error).
+ */
+public final class SqlErrors {
+
+  private SqlErrors() {}
+
+  public static boolean isTransient(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof UnknownHostException) {
+        return false;
+      }
+      if (t instanceof ConnectException || t instanceof IOException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("28") || state.equals("3D000") || state.startsWith("42")
+            || state.equals("3F000") || state.startsWith("0A")) {
+          return false;
+        }
+        if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")
+            || state.startsWith("40") || state.equals("55P03") || state.equals("58030")) {
+          return true;
+        }
+      }
+    }
+    return error instanceof SQLException sql && sql.getSQLState() == null;
+  }
+
+  /** A one-line description that names the setting to look at for fatal errors. */
+  public static String describe(Throwable error) {
+    String state = error instanceof SQLException sql ? sql.getSQLState() : null;
+    String hint = "";
+    if (state != null && state.startsWith("28")) {
+      hint = " (check database.user and database.password)";
+    } else if ("3D000".equals(state)) {
+      hint = " (check the database name in database.url)";
+    } else if (state != null && state.startsWith("42")) {
+      hint = " (has `pgbridge migrate` been run? check database.schema and sessions.table)";
+    } else if (hasCause(error, UnknownHostException.class)) {
+      hint = " (check the host in database.url)";
+    } else if ("08001".equals(state) || "08004".equals(state)) {
+      hint = " (check the host and port in database.url)";
+    }
+    return error.getMessage() + (state == null ? "" : " [SQLSTATE " + state + "]") + hint;
+  }
+
+  private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
