@@ -1,0 +1,421 @@
+package io.pgbridge;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.pgbridge.BridgeState.Role;
+import io.pgbridge.checkpoint.CheckpointStore;
+import io.pgbridge.checkpoint.Checkpointer;
+import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.DueSession;
+import io.pgbridge.coalesce.SessionCoalescer;
+import io.pgbridge.config.BridgeConfig;
+import io.pgbridge.fetch.SessionRow;
+import io.pgbridge.fetch.StateFetcher;
+import io.pgbridge.http.StatusSource;
+import io.pgbridge.listen.ListenerConnector;
+import io.pgbridge.listen.NotificationListener;
+import io.pgbridge.listen.NotificationParser;
+import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.metrics.BridgeMetrics;
+import io.pgbridge.metrics.WarnOnce;
+import io.pgbridge.publish.PublishOutcome;
+import io.pgbridge.publish.RecordBuilder;
+import io.pgbridge.publish.StatePublisher;
+import io.pgbridge.publish.VersionCache;
+import io.pgbridge.time.Backoff;
+import io.pgbridge.time.Ticker;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running pgbridge: wires listener, coalescer, fetcher, publisher and checkpointer, and
+ * owns their threads. {@link #start()} opens the pool and producer and starts the listener,
+ * {@code pipeline.threads} workers and the checkpointer; {@link #stop()} publishes what is
+ * dirty or in flight (bounded by {@code shutdown.timeout.ms}), stores a final checkpoint when it
+ * can, and closes everything. No static state: several bridges can run in one JVM.
+ */
+public final class Bridge implements AutoCloseable, StatusSource {
+
+  private static final Logger log = LoggerFactory.getLogger(Bridge.class);
+  private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(15);
+  public static final List<String> CHILD_TABLES =
+      List.of("generation_todos", "generation_tool_calls", "generation_notes");
+
+  private final BridgeConfig config;
+  private final Ticker ticker;
+  private final String instanceId;
+  private final BridgeState state = new BridgeState();
+  private final ChangeSources sources;
+  private final BridgeMetrics metrics;
+  private final SessionCoalescer coalescer;
+  private final WarnOnce warn = new WarnOnce(log);
+  private final AtomicReference<Exception> failure = new AtomicReference<>();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final Clock clock;
+  private HikariDataSource pool;
+  private Producer<byte[], byte[]> producer;
+  private KafkaClientMetrics producerMetrics;
+  private StatePublisher publisher;
+  private StateFetcher fetcher;
+  private NotificationListener listener;
+  private Checkpointer checkpointer;
+  private final List<Thread> workers = new ArrayList<>();
+  private volatile boolean workersRunning = true;
+  private volatile boolean stopping;
+
+  public Bridge(BridgeConfig config, MeterRegistry registry) {
+    this(config, registry, Ticker.SYSTEM, Clock.systemUTC());
+  }
+
+  public Bridge(BridgeConfig config, MeterRegistry registry, Ticker ticker, Clock clock) {
+    this.config = config;
+    this.ticker = ticker;
+    this.clock = clock;
+    this.instanceId = config.bridgeId() + "-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    List<String> tables = new ArrayList<>();
+    tables.add(config.sessionsTable());
+    tables.addAll(CHILD_TABLES);
+    this.sources = new ChangeSources(tables);
+    this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources);
+    Backoff retry = new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
+        ThreadLocalRandom.current()::nextDouble);
+    this.coalescer = new SessionCoalescer(ticker, config.debounceMs(), config.debounceMaxMs(),
+        retry);
+    metrics.gauge("pgbridge.dirty.sessions", "Sessions with changes not yet taken by a worker",
+        coalescer::dirtyCount);
+    metrics.gauge("pgbridge.inflight.sessions", "Sessions being fetched and published",
+        coalescer::inFlightCount);
+    metrics.gauge("pgbridge.listener.connected", "1 while the listener connection is up",
+        () -> state.connected() ? 1 : 0);
+    metrics.gauge("pgbridge.leader", "1 while this instance is the publishing leader",
+        () -> state.leader() ? 1 : 0);
+    metrics.gauge("pgbridge.checkpoint.age.seconds",
+        "Seconds since this instance last stored a checkpoint (since start if never)",
+        this::checkpointAgeSeconds);
+    metrics.gauge("pgbridge.notification.queue.usage.ratio",
+        "pg_notification_queue_usage(): fraction of PostgreSQL's NOTIFY queue in use",
+        state::queueUsage);
+  }
+
+  /** Opens the pool and the producer and starts all threads. */
+  public void start() {
+    log.info("starting pgbridge instance {} with {}", instanceId, config.describe());
+    state.checkpointStored(null, ticker.nanos());
+    pool = new HikariDataSource(poolConfig());
+    producer = new KafkaProducer<>(producerConfig());
+    producerMetrics = new KafkaClientMetrics(producer, metrics.tags());
+    producerMetrics.bindTo(metrics.registry());
+    fetcher = new StateFetcher(pool, config.schema(), config.sessionsTable());
+    RecordBuilder builder = new RecordBuilder(config.valueFormat(), false);
+    publisher = new StatePublisher(producer, config.topic(), builder, sources,
+        new VersionCache(config.versionCacheSize()), metrics, new Outcome(),
+        config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
+    CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
+        config.sessionsTable(), config.bridgeId());
+    checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
+        config.channel(), instanceId, config.checkpointIntervalMs());
+    ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
+        config.databaseUser(), config.databasePassword().value(),
+        "pgbridge-listener-" + instanceId);
+    listener = new NotificationListener(new NotificationListener.Wiring(connector,
+        config.channel(), config.bridgeId(), config.haEnabled(), config.haRetryMs(),
+        new NotificationParser(sources), coalescer, checkpoints, checkpointer,
+        config.catchupInitialAll(), config.catchupPageSize(), state, metrics,
+        new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
+            ThreadLocalRandom.current()::nextDouble),
+        ticker, config.listenPollTimeoutMs(), this::fail), instanceId);
+    for (int i = 0; i < config.pipelineThreads(); i++) {
+      Thread t = new Thread(this::workLoop, "pgbridge-worker-" + instanceId + "-" + i);
+      t.setDaemon(true);
+      workers.add(t);
+    }
+    listener.start();
+    workers.forEach(Thread::start);
+    checkpointer.start();
+  }
+
+  private HikariConfig poolConfig() {
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(config.databaseUrl());
+    if (!config.databaseUser().isEmpty()) {
+      hc.setUsername(config.databaseUser());
+    }
+    if (!config.databasePassword().value().isEmpty()) {
+      hc.setPassword(config.databasePassword().value());
+    }
+    hc.setMaximumPoolSize(config.poolSize());
+    hc.setMinimumIdle(1);
+    hc.setPoolName("pgbridge-" + instanceId);
+    hc.setConnectionTimeout(10_000);
+    hc.setInitializationFailTimeout(-1);
+    hc.addDataSourceProperty("ApplicationName", "pgbridge-fetch-" + instanceId);
+    hc.addDataSourceProperty("tcpKeepAlive", "true");
+    hc.addDataSourceProperty("socketTimeout", "60");
+    return hc;
+  }
+
+  private Map<String, Object> producerConfig() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "pgbridge-" + instanceId);
+    p.putAll(config.kafkaClientProperties());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    Object inFlight = p.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+    if (inFlight != null && Integer.parseInt(inFlight.toString()) > 5) {
+      log.warn("kafka.max.in.flight.requests.per.connection={} lowered to 5: idempotence keeps"
+          + " order per key only up to 5", inFlight);
+      p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    }
+    return p;
+  }
+
+  private void workLoop() {
+    long pollNanos = TimeUnit.MILLISECONDS.toNanos(200);
+    while (workersRunning) {
+      try {
+        if (!state.leader()) {
+          Thread.sleep(50);
+          continue;
+        }
+        List<DueSession> batch = coalescer.awaitDue(config.fetchBatchSize(), pollNanos);
+        if (batch.isEmpty()) {
+          continue;
+        }
+        metrics.fetchBatch(batch.size());
+        List<UUID> ids = new ArrayList<>(batch.size());
+        for (DueSession s : batch) {
+          ids.add(s.id());
+        }
+        Map<UUID, SessionRow> rows;
+        long started = ticker.nanos();
+        try {
+          rows = fetcher.fetch(ids);
+          metrics.fetchDuration().record(ticker.nanos() - started, TimeUnit.NANOSECONDS);
+          warn.reset("fetch");
+        } catch (SQLException e) {
+          metrics.error("fetch");
+          state.lastError("fetch: " + SqlErrors.describe(e));
+          warn.warn("fetch", "state query failed, will retry: {}", SqlErrors.describe(e));
+          for (DueSession s : batch) {
+            coalescer.complete(s.id(), false);
+          }
+          continue;
+        }
+        publisher.publish(batch, rows);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        metrics.error("worker");
+        log.error("worker failed unexpectedly", e);
+        fail(e);
+        return;
+      }
+    }
+  }
+
+  /** Reports the end of each session's flight to the coalescer. */
+  private final class Outcome implements PublishOutcome {
+    @Override
+    public void done(DueSession session) {
+      coalescer.complete(session.id(), true);
+    }
+
+    @Override
+    public void retry(DueSession session, Exception cause) {
+      warn.warn("publish", "publishing failed, will retry: {}", cause.toString());
+      coalescer.complete(session.id(), false);
+    }
+
+    @Override
+    public void fatal(DueSession session, Exception cause) {
+      log.error("session {} cannot be published and errors.tolerance=none: stopping; nothing"
+          + " past it is checkpointed. Fix the data or set errors.tolerance=all with"
+          + " errors.deadletterqueue.topic.name. Cause: {}", session.id(), cause.toString());
+      fail(cause);
+    }
+  }
+
+  /** Stops the bridge because of {@code cause}; {@link #failure()} reports it. */
+  public void fail(Exception cause) {
+    if (failure.compareAndSet(null, cause)) {
+      state.lastError(cause.toString());
+      Thread stopper = new Thread(() -> shutdown(false), "pgbridge-stop-" + instanceId);
+      stopper.setDaemon(true);
+      stopper.start();
+    }
+  }
+
+  /** Graceful stop: see the class comment. Safe to call more than once. */
+  public void stop() {
+    shutdown(true);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private synchronized void shutdown(boolean graceful) {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
+    boolean wasLeader = state.leader();
+    try {
+      if (graceful && wasLeader && listener != null) {
+        state.role(Role.STOPPING);
+        coalescer.flush();
+        checkpointer.checkpointNow(Math.max(0, remaining(deadline)));
+      }
+      if (listener != null) {
+        listener.stop();
+        listener.join(5_000);
+      }
+      if (graceful && wasLeader) {
+        coalescer.flush();
+        while (coalescer.pendingCount() > 0 && remaining(deadline) > 0) {
+          Thread.sleep(10);
+        }
+        if (coalescer.pendingCount() > 0) {
+          log.warn("shutdown timeout: {} session(s) not published; the next start's catch-up"
+              + " publishes them", coalescer.pendingCount());
+        }
+      }
+      workersRunning = false;
+      coalescer.wakeUp();
+      if (checkpointer != null) {
+        checkpointer.stop();
+      }
+      for (Thread t : workers) {
+        t.join(2_000);
+      }
+      if (producer != null) {
+        producer.close(Duration.ofMillis(graceful ? Math.max(0, remaining(deadline) / 1_000_000)
+            : 0));
+      }
+      if (producerMetrics != null) {
+        producerMetrics.close();
+      }
+      if (pool != null) {
+        pool.close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      state.role(failure.get() != null ? Role.FAILED : Role.STOPPED);
+      log.info("pgbridge instance {} stopped{}", instanceId,
+          failure.get() == null ? "" : " after a failure: " + failure.get());
+      terminated.countDown();
+    }
+  }
+
+  private long remaining(long deadline) {
+    return deadline - ticker.nanos();
+  }
+
+  /** Blocks until the bridge has stopped (after {@link #stop()} or a failure). */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return terminated.await(timeout, unit);
+  }
+
+  /** The error that stopped the bridge, if any. */
+  public Exception failure() {
+    return failure.get();
+  }
+
+  public BridgeState state() {
+    return state;
+  }
+
+  public BridgeMetrics metrics() {
+    return metrics;
+  }
+
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** Dirty plus in-flight sessions. */
+  public int pendingSessions() {
+    return coalescer.pendingCount();
+  }
+
+  private double checkpointAgeSeconds() {
+    return (ticker.nanos() - state.lastCheckpointNanos()) / 1e9;
+  }
+
+  @Override
+  public boolean alive() {
+    Role role = state.role();
+    return role != Role.FAILED && (stopping || listener == null || listener.isAlive());
+  }
+
+  @Override
+  public boolean ready() {
+    Role role = state.role();
+    if (role == Role.STANDBY) {
+      return state.connected();
+    }
+    return role == Role.LEADER && state.connected()
+        && (publisher == null || !publisher.stalled(STALL_NANOS));
+  }
+
+  @Override
+  public Map<String, Object> status() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("bridgeId", config.bridgeId());
+    s.put("instance", instanceId);
+    s.put("role", state.role().name().toLowerCase(java.util.Locale.ROOT));
+    s.put("ready", ready());
+    Map<String, Object> listen = new LinkedHashMap<>();
+    listen.put("channel", config.channel());
+    listen.put("connected", state.connected());
+    listen.put("generation", state.generation());
+    listen.put("caughtUp", state.caughtUp());
+    listen.put("notificationQueueUsage", state.queueUsage());
+    s.put("listener", listen);
+    Map<String, Object> cp = new LinkedHashMap<>();
+    cp.put("snapshot", state.checkpoint());
+    cp.put("ageSeconds", Math.round(checkpointAgeSeconds() * 10) / 10.0);
+    s.put("checkpoint", cp);
+    s.put("dirtySessions", coalescer.dirtyCount());
+    s.put("inFlightSessions", coalescer.inFlightCount());
+    s.put("outstandingRecords", publisher == null ? 0 : publisher.outstanding());
+    s.put("topic", config.topic());
+    s.put("lastError", state.lastError());
+    s.put("version", Versions.pgbridge());
+    s.put("kafkaClientVersion", Versions.kafkaClient());
+    return s;
+  }
+}

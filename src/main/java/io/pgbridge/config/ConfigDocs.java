@@ -1,0 +1,114 @@
+package io.pgbridge.config;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.ConfigKey;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * Documentation generated from the {@link BridgeConfig} declarations: the README's table
+ * ({@code pgbridge config-docs}) and the commented sample properties file.
+ */
+public final class ConfigDocs {
+
+  private ConfigDocs() {}
+
+  public static String markdown() {
+    StringBuilder out = new StringBuilder();
+    out.append("| key | type | default | valid values | importance | description |\n");
+    out.append("|---|---|---|---|---|---|\n");
+    for (ConfigKey key : keys()) {
+      out.append("| `").append(key.name).append("` | ")
+          .append(key.type.name().toLowerCase()).append(" | ")
+          .append(defaultText(key)).append(" | ")
+          .append(key.validator == null ? "" : escape(key.validator.toString())).append(" | ")
+          .append(key.importance.name().toLowerCase()).append(" | ")
+          .append(escape(key.documentation)).append(" |\n");
+    }
+    out.append("\nAny other `kafka.*` key is passed to the Kafka producer and admin client with"
+        + " the prefix removed. Every key can be set by an environment variable:"
+        + " `PGBRIDGE_` + the key in upper case with dots as underscores"
+        + " (`PGBRIDGE_DEBOUNCE_MS`).\n");
+    return out.toString();
+  }
+
+  public static String properties() {
+    StringBuilder out = new StringBuilder();
+    String group = null;
+    for (ConfigKey key : keys()) {
+      if (!key.group.equals(group)) {
+        group = key.group;
+        out.append("\n# ---- ").append(group).append(" ----\n");
+      }
+      out.append('\n');
+      for (String line : wrap(key.documentation, 90)) {
+        out.append("# ").append(line).append('\n');
+      }
+      String def = key.hasDefault() ? valueText(key.defaultValue) : "";
+      boolean required = !key.hasDefault();
+      out.append(required ? "" : "#").append(key.name).append('=')
+          .append(required ? placeholder(key.name) : def).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String placeholder(String name) {
+    return switch (name) {
+      case BridgeConfig.DATABASE_URL_CONFIG -> "jdbc:postgresql://localhost:5432/app";
+      case BridgeConfig.KAFKA_BOOTSTRAP_SERVERS_CONFIG -> "localhost:9092";
+      default -> "";
+    };
+  }
+
+  private static List<ConfigKey> keys() {
+    ConfigDef def = BridgeConfig.configDef();
+    Map<String, ConfigKey> keys = def.configKeys();
+    return def.configKeys().values().stream()
+        .sorted((a, b) -> a.group.equals(b.group) ? Integer.compare(a.orderInGroup, b.orderInGroup)
+            : Integer.compare(def.groups().indexOf(a.group), def.groups().indexOf(b.group)))
+        .filter(k -> keys.containsKey(k.name))
+        .toList();
+  }
+
+  private static String defaultText(ConfigKey key) {
+    if (!key.hasDefault()) {
+      return "(required)";
+    }
+    String v = valueText(key.defaultValue);
+    return v.isEmpty() ? "\"\"" : "`" + v + "`";
+  }
+
+  private static String valueText(Object v) {
+    if (v instanceof Password) {
+      return "";
+    }
+    if (v instanceof List<?> list) {
+      return String.join(",", list.stream().map(String::valueOf).toList());
+    }
+    return v == null ? "" : String.valueOf(v);
+  }
+
+  private static String escape(String s) {
+    return s.replace("|", "\\|");
+  }
+
+  private static List<String> wrap(String text, int width) {
+    List<String> lines = new java.util.ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    for (String word : text.split(" ")) {
+      if (line.length() + word.length() + 1 > width && line.length() > 0) {
+        lines.add(line.toString());
+        line.setLength(0);
+      }
+      if (line.length() > 0) {
+        line.append(' ');
+      }
+      line.append(word);
+    }
+    if (line.length() > 0) {
+      lines.add(line.toString());
+    }
+    return lines;
+  }
+}
