@@ -1,0 +1,67 @@
+package io.pgbridge.helm;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The value sets the chart is rendered with, each as a user would write values.yaml. */
+enum ValueSets {
+
+  DEFAULTS(Map.of()),
+
+  MONITORING(Map.of(
+      "serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus")),
+      "prometheusRule", Map.of("enabled", true, "lagP99ThresholdSeconds", 2.5),
+      "dashboard", Map.of("enabled", true, "namespace", "monitoring"))),
+
+  SECURED_KAFKA(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "pw")),
+      "config", Map.of(
+          "kafka.security.protocol", "SASL_SSL",
+          "kafka.sasl.mechanism", "SCRAM-SHA-512",
+          "kafka.bootstrap.servers", List.of("kafka-0.kafka:9093", "kafka-1.kafka:9093")),
+      "kafka", Map.of(
+          "sasl", Map.of("jaasConfigSecret", Map.of("name", "kafka-user", "key", "sasl.jaas.config")),
+          "tls", Map.of(
+              "secretName", "kafka-tls",
+              "mountPath", "/etc/pgbridge/kafka-tls",
+              "truststore", Map.of("key", "ca.p12", "type", "PKCS12", "passwordKey", "ca.password"),
+              "keystore", Map.of("key", "user.p12", "type", "PKCS12",
+                  "passwordKey", "user.password", "keyPasswordKey", "user.password"))))),
+
+  SCALED_CUSTOM(Map.of(
+      "replicaCount", 3,
+      "terminationGracePeriodSeconds", 75,
+      "config", configOf(
+          "database.url", "jdbc:postgresql://pg.prod:5432/platform?sslmode=verify-full",
+          "bridge.id", "generation-state-eu",
+          "debounce.ms", 250,
+          "debounce.max.ms", 5000,
+          "value.format", "raw",
+          "catchup.initial", "none",
+          "http.port", 9090,
+          "shutdown.timeout.ms", 60000,
+          "publish.version.cache.size", 2000000,
+          "kafka.linger.ms", 5,
+          "kafka.compression.type", "zstd",
+          "kafka.client.id", "pgbridge\\eu"),
+      "service", Map.of("port", 80))),
+
+  MIGRATIONS(Map.of(
+      "migrations", Map.of("enabled", true),
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "password"))));
+
+  final Map<String, Object> values;
+
+  ValueSets(Map<String, Object> values) {
+    this.values = values;
+  }
+
+  private static Map<String, Object> configOf(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+}
