@@ -1,0 +1,86 @@
+package io.pgbridge.testing;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pgbridge.Bridge;
+import io.pgbridge.config.BridgeConfig;
+import io.pgbridge.config.ConfigLoader;
+import io.pgbridge.migrate.Migrator;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A fresh database (migrated) and a fresh compacted topic on the shared test infrastructure,
+ * plus bridges configured against them. Each integration test class creates one.
+ */
+public final class BridgeHarness {
+
+  private final String jdbcUrl;
+  private final String topic;
+  private final TestInfra.Postgres server;
+
+  private BridgeHarness(String jdbcUrl, String topic) {
+    this.jdbcUrl = jdbcUrl;
+    this.topic = topic;
+    this.server = TestInfra.postgres();
+  }
+
+  /** Creates database {@code name}, applies the migrations and creates a topic. */
+  public static BridgeHarness create(String name, int partitions) throws SQLException {
+    String url = TestInfra.createDatabase(name);
+    BridgeHarness h = new BridgeHarness(url, TestInfra.newTopic(name.replace('_', '-'),
+        partitions));
+    try (Connection c = h.connect()) {
+      new Migrator("public", "generation_sessions", "generation_updates").migrate(c, false);
+    }
+    return h;
+  }
+
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl, server.user(), server.password());
+  }
+
+  public String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  public String bootstrap() {
+    return TestInfra.kafkaBootstrap();
+  }
+
+  /** Settings for a bridge on this database and topic; {@code overrides} win. */
+  public Map<String, String> settings(Map<String, String> overrides) {
+    Map<String, String> m = new HashMap<>();
+    m.put(BridgeConfig.DATABASE_URL_CONFIG, jdbcUrl);
+    m.put(BridgeConfig.DATABASE_USER_CONFIG, server.user());
+    m.put(BridgeConfig.DATABASE_PASSWORD_CONFIG, server.password());
+    m.put(BridgeConfig.KAFKA_BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
+    m.put(BridgeConfig.TOPIC_CONFIG, topic);
+    m.put(BridgeConfig.HTTP_PORT_CONFIG, "-1");
+    m.put(BridgeConfig.CHECKPOINT_INTERVAL_MS_CONFIG, "200");
+    m.put(BridgeConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
+    m.put(BridgeConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
+    m.put(BridgeConfig.HA_RETRY_MS_CONFIG, "100");
+    m.put("kafka.linger.ms", "1");
+    m.putAll(overrides);
+    return m;
+  }
+
+  /** Starts a bridge with {@link #settings}; the caller stops it. */
+  public Bridge startBridge(Map<String, String> overrides) {
+    Bridge bridge = new Bridge(ConfigLoader.fromMap(settings(overrides)),
+        new SimpleMeterRegistry());
+    bridge.start();
+    return bridge;
+  }
+
+  public TopicReader reader() {
+    return new TopicReader(TestInfra.kafkaBootstrap(), topic);
+  }
+}
