@@ -126,7 +126,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     producerMetrics = new KafkaClientMetrics(producer, metrics.tags());
     producerMetrics.bindTo(metrics.registry());
     fetcher = new StateFetcher(pool, config.schema(), config.sessionsTable());
-    RecordBuilder builder = new RecordBuilder(config.valueFormat(), false);
+    RecordBuilder builder = new RecordBuilder(config.valueFormat(),
+        config.valueFormat() == BridgeConfig.ValueFormat.ENVELOPE && !stateIsJsonb());
     publisher = new StatePublisher(producer, config.topic(), builder, sources,
         new VersionCache(config.versionCacheSize()), metrics, new Outcome(),
         config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
@@ -152,6 +153,28 @@ public final class Bridge implements AutoCloseable, StatusSource {
     listener.start();
     workers.forEach(Thread::start);
     checkpointer.start();
+  }
+
+  /**
+   * Whether {@code raw_state} is {@code jsonb}, whose text PostgreSQL guarantees to be valid
+   * JSON; any other type (json is checked on input too, but text is not) is validated per
+   * record before it is embedded in an envelope. Unknown (database down at start) counts as
+   * not jsonb: validating is the safe side.
+   */
+  private boolean stateIsJsonb() {
+    try (var c = pool.getConnection();
+        var ps = c.prepareStatement("SELECT data_type FROM information_schema.columns"
+            + " WHERE table_schema = ? AND table_name = ? AND column_name = 'raw_state'")) {
+      ps.setString(1, config.schema());
+      ps.setString(2, config.sessionsTable());
+      try (var rs = ps.executeQuery()) {
+        return rs.next() && ("jsonb".equals(rs.getString(1)) || "json".equals(rs.getString(1)));
+      }
+    } catch (SQLException e) {
+      log.warn("cannot read the type of raw_state ({}); validating every state",
+          SqlErrors.describe(e));
+      return false;
+    }
   }
 
   private HikariConfig poolConfig() {

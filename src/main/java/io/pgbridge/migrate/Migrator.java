@@ -150,7 +150,8 @@ public final class Migrator {
     return out;
   }
 
-  String substitute(String sql) {
+  /** {@code sql} with the placeholders replaced (for applying a file by hand). */
+  public String substitute(String sql) {
     String out = sql;
     for (Map.Entry<String, String> e : placeholders.entrySet()) {
       out = out.replace(e.getKey(), e.getValue());
