@@ -139,7 +139,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
         config.databaseUser(), config.databasePassword().value(),
         "pgbridge-listener-" + instanceId);
     listener = new NotificationListener(new NotificationListener.Wiring(connector,
-        config.channel(), config.bridgeId(), config.haEnabled(), config.haRetryMs(),
+        config.channel(), config.bridgeId(), config.haEnabled(), config.haRetryMs(), config.haSettleMs(),
         new NotificationParser(sources), coalescer, checkpoints, checkpointer,
         config.catchupInitialAll(), config.catchupPageSize(), state, metrics,
         new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),

@@ -28,17 +28,19 @@ public final class CatchUp {
   private final SessionCoalescer coalescer;
   private final BridgeMetrics metrics;
   private final int pageSize;
+  private final long sources;
   private Mode mode;
   private String snapshot;
   private UUID after;
   private long marked;
 
   private CatchUp(CheckpointStore store, SessionCoalescer coalescer, BridgeMetrics metrics,
-      int pageSize) {
+      int pageSize, long sources) {
     this.store = store;
     this.coalescer = coalescer;
     this.metrics = metrics;
     this.pageSize = pageSize;
+    this.sources = sources;
   }
 
   /**
@@ -47,7 +49,7 @@ public final class CatchUp {
    */
   public static CatchUp begin(CheckpointStore store, SessionCoalescer coalescer,
       BridgeMetrics metrics, boolean initialAll, int pageSize) throws SQLException {
-    CatchUp c = new CatchUp(store, coalescer, metrics, pageSize);
+    CatchUp c = new CatchUp(store, coalescer, metrics, pageSize, ChangeSources.CATCHUP);
     Optional<Checkpoint> checkpoint = store.load();
     if (checkpoint.isPresent()) {
       c.mode = Mode.FROM_CHECKPOINT;
@@ -65,6 +67,33 @@ public final class CatchUp {
       log.info("no checkpoint: starting from now (catchup.initial=none)");
     }
     return c;
+  }
+
+  /**
+   * The settle pass after a takeover: the same sessions as the catch-up that began from
+   * {@code snapshot} (every session when it is null), marked to be published again even if
+   * their version was already acknowledged. A record the previous leader's producer still
+   * delivered after ours may otherwise stay last on the topic with an older version.
+   */
+  public static CatchUp settle(CheckpointStore store, SessionCoalescer coalescer,
+      BridgeMetrics metrics, String snapshot, int pageSize) throws SQLException {
+    CatchUp c = new CatchUp(store, coalescer, metrics, pageSize,
+        ChangeSources.CATCHUP | ChangeSources.REPUBLISH);
+    if (snapshot == null) {
+      c.mode = Mode.ALL;
+    } else {
+      c.mode = Mode.FROM_CHECKPOINT;
+      c.snapshot = snapshot;
+      c.mark(store.deletedSince(snapshot));
+    }
+    log.info("settle pass after takeover: republishing sessions changed after {}",
+        snapshot == null ? "the beginning" : snapshot);
+    return c;
+  }
+
+  /** The checkpoint this pass started from; null when it walks every session or none. */
+  public String snapshot() {
+    return snapshot;
   }
 
   /** Marks the next page; returns false once the pass is complete. */
@@ -96,7 +125,7 @@ public final class CatchUp {
 
   private void mark(List<UUID> ids) {
     for (UUID id : ids) {
-      coalescer.mark(id, ChangeSources.CATCHUP);
+      coalescer.mark(id, sources);
     }
     marked += ids.size();
     metrics.catchup().increment(ids.size());

@@ -12,6 +12,12 @@ public final class ChangeSources {
 
   public static final long CATCHUP = 1L;
   public static final String CATCHUP_NAME = "catchup";
+  /**
+   * Publish even if the version was already acknowledged: the settle pass after a takeover,
+   * when a late record of the previous leader may have landed after ours.
+   */
+  public static final long REPUBLISH = 1L << 63;
+  public static final String REPUBLISH_NAME = "republish";
 
   /** Row operations as they appear in TG_OP. */
   public enum Op { INSERT, UPDATE, DELETE }
@@ -46,6 +52,9 @@ public final class ChangeSources {
     StringJoiner out = new StringJoiner(",");
     if ((mask & CATCHUP) != 0) {
       out.add(CATCHUP_NAME);
+    }
+    if ((mask & REPUBLISH) != 0) {
+      out.add(REPUBLISH_NAME);
     }
     for (int t = 0; t < tables.size(); t++) {
       for (Op op : Op.values()) {

@@ -159,6 +159,14 @@ public final class BridgeConfig extends AbstractConfig {
   public static final String HA_RETRY_MS_CONFIG = "ha.retry.ms";
   private static final String HA_RETRY_MS_DOC = "How often a standby tries to take the lock.";
 
+  public static final String HA_SETTLE_MS_CONFIG = "ha.takeover.settle.ms";
+  private static final String HA_SETTLE_MS_DOC =
+      "After taking over from another instance, wait this long and then publish once more,"
+          + " without the unchanged-version skip, every session the takeover catch-up"
+          + " covered: a record the old leader's producer delivered late cannot stay last on"
+          + " the topic. Keep it above the producer's delivery.timeout.ms (default 120000);"
+          + " 0 disables.";
+
   public static final String ERRORS_TOLERANCE_CONFIG = "errors.tolerance";
   private static final String ERRORS_TOLERANCE_DOC =
       "A record that cannot be built or sent for good (invalid JSON state, over the size"
@@ -270,6 +278,8 @@ public final class BridgeConfig extends AbstractConfig {
         CHECKPOINT, ++o, Width.SHORT, "Leader election");
     def.define(HA_RETRY_MS_CONFIG, Type.LONG, 1_000L, Range.between(10, 600_000),
         Importance.LOW, HA_RETRY_MS_DOC, CHECKPOINT, ++o, Width.SHORT, "Standby retry");
+    def.define(HA_SETTLE_MS_CONFIG, Type.LONG, 130_000L, Range.between(0, 86_400_000),
+        Importance.LOW, HA_SETTLE_MS_DOC, CHECKPOINT, ++o, Width.SHORT, "Takeover settle");
 
     o = 0;
     def.define(ERRORS_TOLERANCE_CONFIG, Type.STRING, "none", ValidString.in("none", "all"),
@@ -406,6 +416,10 @@ public final class BridgeConfig extends AbstractConfig {
 
   public long haRetryMs() {
     return getLong(HA_RETRY_MS_CONFIG);
+  }
+
+  public long haSettleMs() {
+    return getLong(HA_SETTLE_MS_CONFIG);
   }
 
   public boolean toleratesAllErrors() {

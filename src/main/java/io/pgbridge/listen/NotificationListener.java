@@ -41,7 +41,7 @@ public final class NotificationListener implements Runnable {
 
   /** Everything the listener works with, wired by the bridge. */
   public record Wiring(ListenerConnector connector, String channel, String bridgeId,
-      boolean haEnabled, long haRetryMs, NotificationParser parser, SessionCoalescer coalescer,
+      boolean haEnabled, long haRetryMs, long settleMs, NotificationParser parser, SessionCoalescer coalescer,
       CheckpointStore checkpoints, Checkpointer checkpointer, boolean catchupInitialAll,
       int catchupPageSize, BridgeState state, BridgeMetrics metrics, Backoff backoff,
       Ticker ticker, int pollTimeoutMs, Consumer<Exception> fatal) {}
@@ -117,9 +117,11 @@ public final class NotificationListener implements Runnable {
   private void serve(Connection conn) throws SQLException, InterruptedException {
     PGConnection pg = conn.unwrap(PGConnection.class);
     w.state().connected(true);
+    boolean wasStandby = w.state().role() == Role.STANDBY;
     if (w.haEnabled() && !acquireLeadership(conn)) {
       return;
     }
+    boolean takeover = w.haEnabled() && (wasStandby || w.state().role() == Role.STANDBY);
     try (Statement st = conn.createStatement()) {
       st.execute("LISTEN " + Identifiers.quote(w.channel()));
     }
@@ -137,7 +139,15 @@ public final class NotificationListener implements Runnable {
         w.catchupInitialAll(), w.catchupPageSize());
     long backlogLimit = Math.max(1_000, 2L * w.catchupPageSize());
     long lastProbe = w.ticker().nanos();
+    String settleFrom = catchUp.snapshot();
+    long settleAt = takeover && w.settleMs() > 0
+        ? w.ticker().nanos() + TimeUnit.MILLISECONDS.toNanos(w.settleMs()) : 0;
     while (running) {
+      if (settleAt != 0 && catchUp.done() && w.ticker().nanos() - settleAt > 0) {
+        catchUp = CatchUp.settle(w.checkpoints(), w.coalescer(), w.metrics(), settleFrom,
+            w.catchupPageSize());
+        settleAt = 0;
+      }
       if (!catchUp.done() && w.coalescer().pendingCount() < backlogLimit) {
         catchUp.step();
       }

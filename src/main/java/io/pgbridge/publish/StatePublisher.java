@@ -82,7 +82,8 @@ public final class StatePublisher {
   public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows) {
     for (DueSession session : batch) {
       SessionRow row = rows.get(session.id());
-      Long last = versions.get(session.id());
+      Long last = (session.sources() & ChangeSources.REPUBLISH) != 0 ? null
+          : versions.get(session.id());
       if (row == null ? last != null && last == VersionCache.TOMBSTONE
           : last != null && last != VersionCache.TOMBSTONE && row.version() <= last) {
         metrics.skipped().increment();
