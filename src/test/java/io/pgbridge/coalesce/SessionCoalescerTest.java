@@ -132,6 +132,20 @@ class SessionCoalescerTest {
     }
 
     @Test
+    void measuresWindowAndCeilingAcrossTickerOverflow() {
+        // System.nanoTime() has an arbitrary origin: only differences are meaningful.
+        ManualTicker wrapping = new ManualTicker(Long.MAX_VALUE - TimeUnit.MILLISECONDS.toNanos(500));
+        SessionCoalescer c = new SessionCoalescer(wrapping, 100, 1000, retry);
+        c.mark(A, SESSION_UPDATE);
+        wrapping.advanceMillis(50);
+        c.mark(A, SESSION_UPDATE);
+        wrapping.advanceMillis(99);
+        assertThat(c.pollDue(10)).isEmpty();
+        wrapping.advanceMillis(1);
+        assertThat(ids(c.pollDue(10))).as("due one window after the last mark").containsExactly(A);
+    }
+
+    @Test
     void ceilingIsMeasuredAcrossTickerOverflow() {
         ManualTicker wrapping = new ManualTicker(Long.MAX_VALUE - TimeUnit.MILLISECONDS.toNanos(500));
         SessionCoalescer c = new SessionCoalescer(wrapping, 100, 1000, retry);
