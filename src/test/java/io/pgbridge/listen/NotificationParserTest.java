@@ -181,7 +181,9 @@ class NotificationParserTest {
     @ValueSource(strings = {"not-a-uuid", "", "8f14e45f-ceea-467a-9575-7e7a3d1b2c4", 
         "8f14e45f-ceea-467a-9575-7e7a3d1b2c4dd", "8f14e45fceea467a95757e7a3d1b2c4d",
         "8f14e45f-ceea-467a-9575-7e7a3d1b2c4g", "1-2-3-4-5",
-        "1'; DROP TABLE x; --", "8f14e45f-ceea-467a-9575-7e7a3d1b2c4d'; DROP TABLE x; --"})
+        "1'; DROP TABLE x; --", "8f14e45f-ceea-467a-9575-7e7a3d1b2c4d'; DROP TABLE x; --",
+        "+f14e45f-ceea-467a-9575-7e7a3d1b2c4d", "8f14e45f-+eea-467a-9575-7e7a3d1b2c4d",
+        "8f14e45f-ceea-467a-9575+7e7a3d1b2c4d", "{8f14e45f-ceea-467a-9575-7e7a3d1b2c}"})
     void rejectsSessionIdThatIsNotAUuid(String id) {
         assertThat(reason("{\"table\":\"generation_todos\",\"op\":\"UPDATE\",\"session_id\":\""
                 + id + "\"}")).isEqualTo(BAD_SESSION_ID);
