@@ -82,5 +82,4 @@ class VersionCacheTest {
         cache.acknowledged(A, 1);
         assertThat(cache.get(A)).isEqualTo(1);
     }
-
 }
