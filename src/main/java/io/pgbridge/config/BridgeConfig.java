@@ -298,10 +298,18 @@ public final class BridgeConfig extends AbstractConfig {
 
   BridgeConfig(Map<String, ?> originals) {
     super(CONFIG, originals, false);
-    if (getLong(DEBOUNCE_MAX_MS_CONFIG) < getLong(DEBOUNCE_MS_CONFIG)) {
-      throw new ConfigException(DEBOUNCE_MAX_MS_CONFIG, getLong(DEBOUNCE_MAX_MS_CONFIG),
-          "must be at least debounce.ms (" + getLong(DEBOUNCE_MS_CONFIG) + ")");
+    String problem = debounceProblem(getLong(DEBOUNCE_MS_CONFIG), getLong(DEBOUNCE_MAX_MS_CONFIG));
+    if (problem != null) {
+      throw new ConfigException(problem);
     }
+  }
+
+  /** The rule between keys that ConfigDef cannot express; null when it holds. */
+  static String debounceProblem(long debounceMs, long debounceMaxMs) {
+    return debounceMaxMs < debounceMs
+        ? DEBOUNCE_MAX_MS_CONFIG + ": " + debounceMaxMs + " must be at least " + DEBOUNCE_MS_CONFIG
+            + " (" + debounceMs + ")"
+        : null;
   }
 
   public String databaseUrl() {
