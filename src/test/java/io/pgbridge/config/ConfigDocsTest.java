@@ -50,7 +50,7 @@ class ConfigDocsTest {
     }
 
     @Test
-    void sampleProperiesLoadAsTheyAreWritten() throws IOException {
+    void samplePropertiesLoadAsTheyAreWritten() throws IOException {
         String sample = ConfigDocs.properties();
         assertThat(sample).contains("\ndatabase.url=").contains("\nkafka.bootstrap.servers=");
         BridgeConfig c = load(sample);
