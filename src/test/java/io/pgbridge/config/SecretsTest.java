@@ -2,6 +2,9 @@ package io.pgbridge.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,7 +15,7 @@ class SecretsTest {
     @ValueSource(strings = {"database.password", "kafka.sasl.jaas.config", "kafka.ssl.key.password",
         "kafka.ssl.keystore.password", "kafka.ssl.truststore.password", "kafka.ssl.keystore.key",
         "kafka.sasl.oauthbearer.client.credentials.client.secret", "KAFKA.SSL.KEY.PASSWORD",
-        "kafka.sasl.login.token"})
+        "kafka.sasl.login.token", "kafka.sasl.oauthbearer.assertion.private.key.passphrase"})
     void recognisesSecretKeys(String key) {
         assertThat(Secrets.looksSecret(key)).isTrue();
     }
@@ -23,6 +26,21 @@ class SecretsTest {
         "debounce.ms"})
     void leavesOrdinaryKeysVisible(String key) {
         assertThat(Secrets.looksSecret(key)).isFalse();
+    }
+
+    @Test
+    void everyPasswordTheKafkaProducerDeclaresIsSecretUnderTheKafkaPrefix() {
+        ProducerConfig.configDef().configKeys().values().stream()
+                .filter(k -> k.type == ConfigDef.Type.PASSWORD)
+                .forEach(k -> assertThat(Secrets.looksSecret("kafka." + k.name)).as(k.name).isTrue());
+    }
+
+    @Test
+    void describeHidesThePrivateKeyPassphrase() {
+        BridgeConfig c = ConfigLoader.fromMap(Map.of("database.url", "jdbc:postgresql://h/db",
+                "kafka.bootstrap.servers", "b:9092",
+                "kafka.sasl.oauthbearer.assertion.private.key.passphrase", "hunter2"));
+        assertThat(c.toString()).doesNotContain("hunter2");
     }
 
     @Test
