@@ -218,6 +218,32 @@ class NotificationParserTest {
     }
 
     @Test
+    void neverThrowsWhateverThePayload() {
+        java.util.Random random = new java.util.Random(20241027);
+        String valid = "{\"table\":\"generation_todos\",\"op\":\"UPDATE\",\"session_id\":\""
+                + ID + "\",\"x\":[1,-2.5e3,true,null,{\"y\":\"\\u00e9\\n\"}]}";
+        String alphabet = "{}[]:,\"\\/ u0aeE.-+tfn\t\n" + ID;
+        int changes = 0;
+        for (int i = 0; i < 50_000; i++) {
+            StringBuilder p = new StringBuilder(valid);
+            for (int m = 1 + random.nextInt(3); m > 0; m--) {
+                int at = random.nextInt(p.length() + 1);
+                switch (random.nextInt(3)) {
+                    case 0 -> p.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    case 1 -> p.delete(at, Math.min(at + 1 + random.nextInt(4), p.length()));
+                    default -> p.setLength(at);
+                }
+            }
+            Signal s = parser.parse(p.toString());
+            assertThat(s).as(p.toString()).isNotNull();
+            if (s instanceof Signal.Change) {
+                changes++;
+            }
+        }
+        assertThat(changes).as("some mutations keep the payload valid").isPositive();
+    }
+
+    @Test
     void rejectsChangeWithoutOperation() {
         assertThat(reason("{\"table\":\"generation_todos\",\"session_id\":\"" + ID + "\"}"))
                 .isEqualTo(BAD_OPERATION);
