@@ -171,7 +171,7 @@ public final class SessionCoalescer {
         e.failures++;
         e.retryAt = now + retryBackoff.delayNanos(e.failures);
         if (e.dirty) {
-          e.firstMark = Math.min(e.firstMark, e.flightFirstMark);
+          e.firstMark = earlier(e.firstMark, e.flightFirstMark);
         } else {
           e.dirty = true;
           e.firstMark = e.flightFirstMark;
@@ -300,11 +300,17 @@ public final class SessionCoalescer {
   }
 
   private long dueAt(Entry e) {
-    long due = flushing ? e.lastMark : Math.min(e.lastMark + windowNanos, e.firstMark + ceilingNanos);
+    long due = flushing ? e.lastMark
+        : earlier(e.lastMark + windowNanos, e.firstMark + ceilingNanos);
     if (e.retryAt != 0 && e.retryAt - due > 0) {
       due = e.retryAt;
     }
     return due;
+  }
+
+  /** The earlier of two ticker readings; compares their difference, as nanoTime requires. */
+  private static long earlier(long a, long b) {
+    return a - b < 0 ? a : b;
   }
 
   private static final class Entry {

@@ -308,10 +308,18 @@ public final class BridgeConfig extends AbstractConfig {
 
   BridgeConfig(Map<String, ?> originals) {
     super(CONFIG, originals, false);
-    if (getLong(DEBOUNCE_MAX_MS_CONFIG) < getLong(DEBOUNCE_MS_CONFIG)) {
-      throw new ConfigException(DEBOUNCE_MAX_MS_CONFIG, getLong(DEBOUNCE_MAX_MS_CONFIG),
-          "must be at least debounce.ms (" + getLong(DEBOUNCE_MS_CONFIG) + ")");
+    String problem = debounceProblem(getLong(DEBOUNCE_MS_CONFIG), getLong(DEBOUNCE_MAX_MS_CONFIG));
+    if (problem != null) {
+      throw new ConfigException(problem);
     }
+  }
+
+  /** The rule between keys that ConfigDef cannot express; null when it holds. */
+  static String debounceProblem(long debounceMs, long debounceMaxMs) {
+    return debounceMaxMs < debounceMs
+        ? DEBOUNCE_MAX_MS_CONFIG + ": " + debounceMaxMs + " must be at least " + DEBOUNCE_MS_CONFIG
+            + " (" + debounceMs + ")"
+        : null;
   }
 
   public String databaseUrl() {
@@ -457,7 +465,9 @@ public final class BridgeConfig extends AbstractConfig {
     Map<String, String> out = new TreeMap<>();
     for (String name : CONFIG.names()) {
       Object v = get(name);
-      out.put(name, v instanceof Password ? Password.HIDDEN : String.valueOf(v));
+      // the URL may carry password=... or user:password@ although the docs advise against it
+      out.put(name, v instanceof Password ? Password.HIDDEN
+          : name.equals(DATABASE_URL_CONFIG) ? Secrets.maskUrl((String) v) : String.valueOf(v));
     }
     for (Map.Entry<String, Object> e : originalsWithPrefix(KAFKA_PREFIX, false).entrySet()) {
       if (!CONFIG.names().contains(e.getKey())) {

@@ -82,9 +82,22 @@ public final class ConfigLoader {
       }
     }
     Map<String, String> declared = new LinkedHashMap<>(values);
+    Map<String, Object> parsed = new LinkedHashMap<>();
     for (ConfigValue value : BridgeConfig.configDef().validate(declared)) {
-      for (String message : value.errorMessages()) {
+      // Kafka runs the validator again with null after a parse error or a missing value; that
+      // second message ("Invalid value null") only repeats the first, less clearly.
+      if (!value.errorMessages().isEmpty()) {
+        String message = value.errorMessages().get(0);
         problems.add(message.startsWith(value.name()) ? message : value.name() + ": " + message);
+      } else {
+        parsed.put(value.name(), value.value());
+      }
+    }
+    if (parsed.get(BridgeConfig.DEBOUNCE_MS_CONFIG) instanceof Long debounce
+        && parsed.get(BridgeConfig.DEBOUNCE_MAX_MS_CONFIG) instanceof Long ceiling) {
+      String problem = BridgeConfig.debounceProblem(debounce, ceiling);
+      if (problem != null) {
+        problems.add(problem);
       }
     }
     if (!problems.isEmpty()) {

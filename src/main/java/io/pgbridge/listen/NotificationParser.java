@@ -77,15 +77,10 @@ public final class NotificationParser {
     if (sessionId == null) {
       return new Signal.Malformed(MISSING_SESSION_ID, "no session_id");
     }
-    UUID id;
-    try {
-      if (sessionId.length() != 36) {
-        throw new IllegalArgumentException();
-      }
-      id = UUID.fromString(sessionId);
-    } catch (IllegalArgumentException e) {
+    if (!isCanonicalUuid(sessionId)) {
       return new Signal.Malformed(BAD_SESSION_ID, "session_id is not a UUID");
     }
+    UUID id = UUID.fromString(sessionId);
     int tableIndex = table == null ? -1 : sources.tableIndex(table);
     if (tableIndex < 0) {
       return new Signal.Malformed(UNKNOWN_TABLE,
@@ -96,6 +91,26 @@ public final class NotificationParser {
       return new Signal.Malformed(BAD_OPERATION, "op is not INSERT, UPDATE or DELETE");
     }
     return new Signal.Change(id, tableIndex, operation);
+  }
+
+  /**
+   * 8-4-4-4-12 hex digits. {@link UUID#fromString} alone is lenient: it accepts a sign in a
+   * group ({@code "+f14e45f-..."}) and reads it as another id.
+   */
+  private static boolean isCanonicalUuid(String s) {
+    if (s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+      boolean ok = dash ? c == '-'
+          : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Op operation(String op) {

@@ -26,10 +26,8 @@ public final class Backoff {
   /** Delay before retry number {@code attempt} (1-based). */
   public long delayNanos(int attempt) {
     int shift = Math.min(Math.max(attempt, 1) - 1, 40);
-    long ceiling = Math.min(maxNanos, baseNanos << shift);
-    if (ceiling < 0) {
-      ceiling = maxNanos;
-    }
+    // compare before shifting: base << shift can overflow to any value, even a small positive one
+    long ceiling = baseNanos > (maxNanos >> shift) ? maxNanos : baseNanos << shift;
     long half = ceiling / 2;
     return half + (long) (random.getAsDouble() * (ceiling - half));
   }
