@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -39,6 +40,12 @@ public final class SessionCoalescer {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Map<UUID, Entry> entries = new HashMap<>();
+  /**
+   * The oldest unpublished sequence number of every pending session (one per entry, or two
+   * while changes arrive during a flight): the low watermark is its first element. Changes
+   * only when a dirty period starts or ends, not per notification.
+   */
+  private final TreeSet<Long> pendingSeqs = new TreeSet<>();
   private final PriorityQueue<Entry> queue =
       new PriorityQueue<>((a, b) -> Long.compare(a.queuedDue, b.queuedDue));
   private long lastSeq;
@@ -70,6 +77,7 @@ public final class SessionCoalescer {
         e.dirty = true;
         e.firstMark = now;
         e.dirtySeq = seq;
+        pendingSeqs.add(seq);
         e.sources = 0;
       }
       e.lastMark = now;
@@ -95,6 +103,10 @@ public final class SessionCoalescer {
         long now = ticker.nanos();
         List<DueSession> out = takeDue(max, now);
         if (!out.isEmpty()) {
+          Entry next = queue.peek();
+          if (next != null && next.queuedDue - now <= 0) {
+            changed.signal(); // more is due than this worker takes: wake another one
+          }
           return out;
         }
         long wait = deadline - now;
@@ -178,8 +190,17 @@ public final class SessionCoalescer {
           e.lastMark = e.flightFirstMark;
           e.sources = 0;
         }
-        e.dirtySeq = Math.min(e.dirtySeq, e.flightSeq);
+        long keep = Math.min(e.dirtySeq, e.flightSeq);
+        long drop = Math.max(e.dirtySeq, e.flightSeq);
+        if (drop != NONE) {
+          pendingSeqs.remove(drop);
+        }
+        e.dirtySeq = keep;
+        e.flightSeq = NONE;
         e.sources |= e.flightSources;
+      }
+      if (e.flightSeq != NONE) {
+        pendingSeqs.remove(e.flightSeq);
       }
       e.flightSeq = NONE;
       if (e.dirty) {
@@ -226,11 +247,7 @@ public final class SessionCoalescer {
   public long lowWatermark() {
     lock.lock();
     try {
-      long min = lastSeq + 1;
-      for (Entry e : entries.values()) {
-        min = Math.min(min, Math.min(e.dirtySeq, e.flightSeq));
-      }
-      return min;
+      return pendingSeqs.isEmpty() ? lastSeq + 1 : pendingSeqs.first();
     } finally {
       lock.unlock();
     }
