@@ -57,30 +57,20 @@ public final class CheckpointStore {
    * arrives every change visible in the snapshot has been received.
    */
   public String beginBarrier(String channel, String barrierPayload) throws SQLException {
-    try (Connection c = pool.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        String snapshot;
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
-            ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          snapshot = rs.getString(1);
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-          ps.setString(1, channel);
-          ps.setString(2, barrierPayload);
-          ps.execute();
-        }
-        c.commit();
-        return snapshot;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(autoCommit);
+    return inTransaction(c -> {
+      String snapshot;
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        snapshot = rs.getString(1);
       }
-    }
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+        ps.setString(1, channel);
+        ps.setString(2, barrierPayload);
+        ps.execute();
+      }
+      return snapshot;
+    });
   }
 
   /** The current snapshot, without a barrier (the first checkpoint of catchup.initial=none). */
@@ -98,24 +88,37 @@ public final class CheckpointStore {
    * every bridge's checkpoint covers (older than the oldest checkpoint's xmin).
    */
   public void store(String snapshot) throws SQLException {
+    inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
+          + " (bridge_id, snapshot, stored_at) VALUES (?, ?::pg_snapshot, now())"
+          + " ON CONFLICT (bridge_id) DO UPDATE"
+          + " SET snapshot = EXCLUDED.snapshot, stored_at = EXCLUDED.stored_at")) {
+        ps.setString(1, bridgeId);
+        ps.setString(2, snapshot);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + deletedTable
+          + " WHERE txid < (SELECT min(pg_snapshot_xmin(snapshot)) FROM " + checkpointTable
+          + ")")) {
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /** Work in one transaction on a pooled connection. */
+  private interface TransactionWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T inTransaction(TransactionWork<T> work) throws SQLException {
     try (Connection c = pool.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
       try {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
-            + " (bridge_id, snapshot, stored_at) VALUES (?, ?::pg_snapshot, now())"
-            + " ON CONFLICT (bridge_id) DO UPDATE"
-            + " SET snapshot = EXCLUDED.snapshot, stored_at = EXCLUDED.stored_at")) {
-          ps.setString(1, bridgeId);
-          ps.setString(2, snapshot);
-          ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + deletedTable
-            + " WHERE txid < (SELECT min(pg_snapshot_xmin(snapshot)) FROM " + checkpointTable
-            + ")")) {
-          ps.executeUpdate();
-        }
+        T result = work.run(c);
         c.commit();
+        return result;
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
