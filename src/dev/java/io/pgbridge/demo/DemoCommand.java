@@ -189,8 +189,15 @@ public final class DemoCommand {
       String base = "http://localhost:" + http.port();
       out.println("[demo] metrics: " + base + AdminServer.METRICS_PATH + "   status: " + base
           + AdminServer.STATUS_PATH);
+      t0 = System.nanoTime();
+      step("consumer: own group, reading " + TOPIC + " from the earliest offset");
       consumer.start();
-      out.println("[demo] consumer: own group, reading " + TOPIC + " from the earliest offset");
+      if (!consumer.awaitAssigned(60, TimeUnit.SECONDS)) {
+        out.println();
+        System.err.println("[demo] the consumer got no partitions within 60 s");
+        return ExitCodes.FAILURE;
+      }
+      done("partitions assigned", t0);
       out.printf(Locale.ROOT, "[demo] workload: %d sessions on %d writer threads, a burst of"
           + " child rows + a raw_state refresh every 100-300 ms per session%n",
           options.sessions(), WRITER_THREADS);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -62,6 +65,7 @@ final class StateConsumer {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile boolean started;
+  private final CountDownLatch assigned = new CountDownLatch(1);
   private volatile Exception failure;
 
   StateConsumer(String bootstrapServers, String topic, CommitTimes commits) {
@@ -81,9 +85,28 @@ final class StateConsumer {
   }
 
   void start() {
-    consumer.subscribe(List.of(topic));
+    consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      }
+
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+          assigned.countDown();
+        }
+      }
+    });
     started = true;
     thread.start();
+  }
+
+  /**
+   * Waits until the group gave this consumer its partitions, so that the workload's first
+   * records are not measured with the group join in their lag.
+   */
+  boolean awaitAssigned(long timeout, TimeUnit unit) throws InterruptedException {
+    return assigned.await(timeout, unit);
   }
 
   /** Stops polling, closes the consumer and joins its thread. Safe to call more than once. */
