@@ -4,7 +4,6 @@ import io.pgbridge.metrics.BridgeMetrics;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The end-of-run report of {@code pgbridge demo}: what the agents committed, what the bridge
@@ -120,9 +119,5 @@ final class Summary {
 
   static String shortId(UUID id) {
     return id.toString().substring(0, 8);
-  }
-
-  static long seconds(long nanos) {
-    return TimeUnit.NANOSECONDS.toSeconds(nanos);
   }
 }
