@@ -69,9 +69,9 @@ class InvalidStateIT {
       insertText(c, bad, NOT_JSON);
       assertThat(bridge.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
       assertThat(bridge.state().role()).isEqualTo(Role.FAILED);
-      assertThat(bridge.failure()).isInstanceOf(InvalidStateException.class);
+      assertThat(bridge.failure()).hasCauseInstanceOf(InvalidStateException.class);
       assertThat(bridge.failure().getMessage()).contains(bad.toString())
-          .contains("not valid JSON");
+          .contains("not valid JSON").contains("errors.tolerance");
       assertThat(Checkpoints.covers(c, bad)).isFalse();
       reader.drain(Duration.ofMillis(500));
       assertThat(reader.records(bad)).isEmpty();
