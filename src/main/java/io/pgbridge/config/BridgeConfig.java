@@ -443,7 +443,9 @@ public final class BridgeConfig extends AbstractConfig {
     Map<String, String> out = new TreeMap<>();
     for (String name : CONFIG.names()) {
       Object v = get(name);
-      out.put(name, v instanceof Password ? Password.HIDDEN : String.valueOf(v));
+      // a JDBC URL may carry ?password=...: the start-up log line must not
+      out.put(name, v instanceof Password ? Password.HIDDEN
+          : name.equals(DATABASE_URL_CONFIG) ? Secrets.maskUrl((String) v) : String.valueOf(v));
     }
     for (Map.Entry<String, Object> e : originalsWithPrefix(KAFKA_PREFIX, false).entrySet()) {
       if (!CONFIG.names().contains(e.getKey())) {
