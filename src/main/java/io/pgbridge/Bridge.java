@@ -277,9 +277,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
 
     @Override
     public void fatal(DueSession session, Exception cause) {
-      log.error("session {} cannot be published and errors.tolerance=none: stopping; nothing"
-          + " past it is checkpointed. Fix the data or set errors.tolerance=all with"
-          + " errors.deadletterqueue.topic.name. Cause: {}", session.id(), cause.toString());
+      log.error(cause.getMessage());
       fail(cause);
     }
   }

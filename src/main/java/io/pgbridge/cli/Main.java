@@ -174,7 +174,16 @@ public final class Main {
     Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(), "pgbridge-migrate");
-    try (Connection c = connector.open()) {
+    Connection c;
+    try {
+      c = connector.open();
+    } catch (SQLException e) {
+      // like check and run: a database that cannot be reached or logged into is "unusable",
+      // whatever retrying could do about it
+      err.println("migrate: cannot connect: " + SqlErrors.describe(e));
+      return ExitCodes.UNAVAILABLE;
+    }
+    try (c) {
       Migrator.Result result = migrator.migrate(c, bridgeOnly);
       out.println("applied: " + (result.applied().isEmpty() ? "nothing new" : result.applied()));
       if (!result.skipped().isEmpty()) {

@@ -9,7 +9,10 @@ final class JdbcUrlValidator implements ConfigDef.Validator {
   @Override
   public void ensureValid(String name, Object value) {
     String url = (String) value;
-    if (url == null || url.isBlank()) {
+    if (url == null) {
+      return; // absent: ConfigDef already reports the missing required setting, once
+    }
+    if (url.isBlank()) {
       throw new ConfigException(name + " must be set, e.g. jdbc:postgresql://host:5432/db");
     }
     if (!url.startsWith("jdbc:postgresql:")) {

@@ -15,10 +15,12 @@ public final class SqlErrors {
   private SqlErrors() {}
 
   public static boolean isTransient(Throwable error) {
+    // pgjdbc wraps an unresolvable host in 08001, which alone reads as transient: look for
+    // the cause first, or a typo in database.url would be retried forever instead of reported
+    if (hasCause(error, UnknownHostException.class)) {
+      return false;
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof UnknownHostException) {
-        return false;
-      }
       if (t instanceof ConnectException || t instanceof IOException) {
         return true;
       }

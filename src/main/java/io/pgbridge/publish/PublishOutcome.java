@@ -15,6 +15,9 @@ public interface PublishOutcome {
   /** Failed for a reason that may pass (network, broker down, timeout): try again later. */
   void retry(DueSession session, Exception cause);
 
-  /** Cannot be published and errors.tolerance=none, or the bridge is misconfigured. */
+  /**
+   * Cannot be published and errors.tolerance=none, or Kafka refuses the bridge itself;
+   * {@code cause}'s message is complete for the operator (session, what failed, which setting).
+   */
   void fatal(DueSession session, Exception cause);
 }

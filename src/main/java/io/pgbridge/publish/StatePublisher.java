@@ -157,7 +157,10 @@ public final class StatePublisher {
         || error instanceof AuthenticationException || error instanceof InvalidTopicException) {
       metrics.error("kafka_fatal");
       lastError.set(describe(error));
-      outcome.fatal(session, error);
+      outcome.fatal(session, new UnpublishableSessionException(session.id(), "Kafka refused"
+          + " session " + session.id() + " on topic '" + topic + "' (" + describe(error)
+          + "): check kafka.security.protocol, the kafka.sasl.* settings and the topic's"
+          + " ACLs", error));
     } else {
       metrics.error(error instanceof RetriableException ? "kafka_retriable" : "kafka");
       lastError.set(describe(error));
@@ -169,7 +172,12 @@ public final class StatePublisher {
   private void unpublishable(DueSession session, SessionRow row, byte[] value, Exception error) {
     if (!tolerateAll) {
       lastError.set(describe(error));
-      outcome.fatal(session, error);
+      outcome.fatal(session, new UnpublishableSessionException(session.id(), "session "
+          + session.id() + " cannot be published (" + describe(error) + ") and"
+          + " errors.tolerance=none: stopping, nothing past it is checkpointed. "
+          + (tooLarge(error) ? "Raise kafka.max.request.size (and the topic's max.message.bytes)"
+              + " or shrink the state" : "Fix the row")
+          + ", or set errors.tolerance=all with errors.deadletterqueue.topic.name", error));
       return;
     }
     log.warn("session {} dead-lettered: {}", session.id(), describe(error));
@@ -180,8 +188,7 @@ public final class StatePublisher {
       outcome.done(session);
       return;
     }
-    boolean tooLarge = error instanceof RecordTooLargeException
-        || error instanceof RecordBatchTooLargeException;
+    boolean tooLarge = tooLarge(error);
     RecordHeaders headers = new RecordHeaders();
     headers.add(HEADER_ERROR_CLASS, bytes(error.getClass().getName()));
     headers.add(HEADER_ERROR_MESSAGE, bytes(String.valueOf(error.getMessage())));
@@ -208,6 +215,11 @@ public final class StatePublisher {
       metrics.error("deadletter");
       outcome.retry(session, e);
     }
+  }
+
+  private static boolean tooLarge(Exception error) {
+    return error instanceof RecordTooLargeException
+        || error instanceof RecordBatchTooLargeException;
   }
 
   static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, StateRecord record) {

@@ -1,5 +1,7 @@
 package io.pgbridge.publish;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -42,7 +45,8 @@ public final class TopicManager {
   public static Optional<String> ensure(Map<String, Object> adminProps, String topic,
       boolean create, int partitions, short replicationFactor, long timeoutMs)
       throws TopicProblem, InterruptedException {
-    try (Admin admin = Admin.create(adminProps)) {
+    Admin admin = Admin.create(withTimeout(adminProps, timeoutMs));
+    try {
       Set<String> names = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
       if (!names.contains(topic)) {
         if (!create) {
@@ -80,6 +84,21 @@ public final class TopicManager {
       throw new TopicProblem("Kafka did not answer within " + timeoutMs + " ms: check"
           + " kafka.bootstrap.servers and the kafka.security.protocol / kafka.sasl.* settings",
           e);
+    } finally {
+      // a call still pending (unreachable broker) would hold close() until it expires
+      admin.close(Duration.ofSeconds(1));
     }
+  }
+
+  /**
+   * The admin client's own deadline for a call, {@code default.api.timeout.ms}, defaults to
+   * 60 s, longer than {@code timeoutMs}: a call to an unreachable broker would outlive the wait
+   * for it. Aligned unless the operator set it.
+   */
+  private static Map<String, Object> withTimeout(Map<String, Object> adminProps, long timeoutMs) {
+    Map<String, Object> props = new HashMap<>(adminProps);
+    props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+        (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+    return props;
   }
 }

@@ -1,0 +1,77 @@
+package io.pgbridge.listen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+
+/**
+ * Which database errors the listener retries (with backoff) and which stop the bridge: the
+ * exceptions are built the way pgjdbc builds them, cause chains included.
+ */
+class SqlErrorsTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"08006", "08001", "08003", "57P01", "57P03", "53300", "40001"})
+  void connectionLossShutdownAndResourceShortageAreTransient(String sqlState) {
+    assertThat(SqlErrors.isTransient(new SQLException("server said no", sqlState))).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"28P01", "28000", "3D000", "42P01", "42501", "3F000"})
+  void authenticationAndMissingObjectsAreFatal(String sqlState) {
+    assertThat(SqlErrors.isTransient(new SQLException("server said no", sqlState))).isFalse();
+  }
+
+  @Test
+  void anIoErrorBelowTheDriverIsTransient() {
+    SQLException e = new PSQLException("An I/O error occurred while sending to the backend.",
+        PSQLState.CONNECTION_FAILURE, new SocketException("Connection reset"));
+    assertThat(SqlErrors.isTransient(e)).isTrue();
+    assertThat(SqlErrors.isTransient(new SQLException("closed", null, new EOFException())))
+        .isTrue();
+    assertThat(SqlErrors.isTransient(new RuntimeException(new IOException("broken pipe"))))
+        .isTrue();
+  }
+
+  @Test
+  void aRefusedConnectionIsTransient() {
+    SQLException e = new PSQLException("Connection to localhost:1 refused.",
+        PSQLState.CONNECTION_UNABLE_TO_CONNECT, new ConnectException("Connection refused"));
+    assertThat(SqlErrors.isTransient(e)).isTrue();
+    assertThat(SqlErrors.describe(e)).contains("database.url");
+  }
+
+  @Test
+  void anUnknownHostIsFatalEvenUnderAConnectionSqlState() {
+    // pgjdbc reports an unresolvable host as 08001 with the UnknownHostException as cause
+    SQLException e = new PSQLException("The connection attempt failed.",
+        PSQLState.CONNECTION_UNABLE_TO_CONNECT, new UnknownHostException("db.example.invalid"));
+    assertThat(SqlErrors.isTransient(e)).isFalse();
+    assertThat(SqlErrors.isTransient(new UnknownHostException("db.example.invalid"))).isFalse();
+    assertThat(SqlErrors.describe(e)).contains("database.url");
+  }
+
+  @Test
+  void authenticationFailureDescriptionNamesTheCredentialSettings() {
+    SQLException e = new PSQLException("FATAL: password authentication failed for user \"app\"",
+        PSQLState.INVALID_PASSWORD);
+    assertThat(SqlErrors.isTransient(e)).isFalse();
+    assertThat(SqlErrors.describe(e)).contains("database.user").contains("database.password");
+  }
+
+  @Test
+  void aFatalStateWinsOverAnIoCauseFurtherDown() {
+    SQLException e = new SQLException("no such database", "3D000", new IOException("later"));
+    assertThat(SqlErrors.isTransient(e)).isFalse();
+  }
+}
