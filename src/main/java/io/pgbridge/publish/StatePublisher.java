@@ -4,6 +4,7 @@ import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.metrics.BridgeMetrics;
+import io.pgbridge.metrics.WarnOnce;
 import io.pgbridge.time.Ticker;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -43,6 +44,14 @@ public final class StatePublisher {
   public static final String HEADER_ERROR_VALUE_SIZE = "pgbridge.error.value.size";
 
   private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
+  /**
+   * A missing row gets a tombstone only when something says the session existed: a DELETE on
+   * the sessions table (table 0), catch-up (the deletion log), or a version we published.
+   * Otherwise a notification naming a random id would put a tombstone for a key that never
+   * existed on the topic.
+   */
+  private static final long DELETION_EVIDENCE =
+      ChangeSources.CATCHUP | ChangeSources.bit(0, ChangeSources.Op.DELETE);
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;
@@ -56,6 +65,7 @@ public final class StatePublisher {
   private final Ticker ticker;
   private final Clock clock;
   private final AtomicInteger outstanding = new AtomicInteger();
+  private final WarnOnce warn = new WarnOnce(log);
   private final AtomicLong lastProgress;
   private final AtomicReference<String> lastError = new AtomicReference<>();
 
@@ -84,7 +94,8 @@ public final class StatePublisher {
       SessionRow row = rows.get(session.id());
       Long last = (session.sources() & ChangeSources.REPUBLISH) != 0 ? null
           : versions.get(session.id());
-      if (row == null ? last != null && last == VersionCache.TOMBSTONE
+      if (row == null ? (last != null && last == VersionCache.TOMBSTONE)
+              || (last == null && (session.sources() & DELETION_EVIDENCE) == 0)
           : last != null && last != VersionCache.TOMBSTONE && row.version() <= last) {
         metrics.skipped().increment();
         outcome.done(session);
@@ -180,7 +191,8 @@ public final class StatePublisher {
           + ", or set errors.tolerance=all with errors.deadletterqueue.topic.name", error));
       return;
     }
-    log.warn("session {} dead-lettered: {}", session.id(), describe(error));
+    warn.warn("deadletter:" + error.getClass().getSimpleName(), "session {} dead-lettered: {}",
+        session.id(), describe(error));
     long version = row == null ? VersionCache.TOMBSTONE : row.version();
     if (deadLetterTopic == null) {
       metrics.deadLettered().increment();

@@ -164,4 +164,21 @@ class BridgeIT {
       assertThat(reader.records(id)).hasSize(1);
     }
   }
+
+  @Test
+  void notificationForASessionThatNeverExistedPublishesNoTombstone() throws Exception {
+    UUID ghost = UUID.randomUUID();
+    UUID real = UUID.randomUUID();
+    try (Connection c = harness.connect(); TopicReader reader = harness.reader()) {
+      try (var ps = c.prepareStatement("SELECT pg_notify('generation_updates', ?)")) {
+        ps.setString(1, "{\"table\":\"generation_todos\",\"op\":\"INSERT\",\"session_id\":\""
+            + ghost + "\"}");
+        ps.execute();
+      }
+      SessionWriter.insert(c, real, UUID.randomUUID(), "{}");
+      assertThat(reader.pollUntil(r -> r.last(real) != null, Duration.ofSeconds(20))).isTrue();
+      reader.drain(Duration.ofMillis(500));
+      assertThat(reader.records(ghost)).isEmpty();
+    }
+  }
 }
