@@ -61,6 +61,7 @@ class KillNineIT {
       List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),
           Duration.ofSeconds(60));
       long equalAt = System.nanoTime();
+      assertThat(bridge.awaitCaughtUp(Duration.ofSeconds(30))).as("caught up").isTrue();
       double catchUp = bridge.metric("pgbridge_catchup_sessions_total");
       log.info("kill -9: killed with {} dirty, {} in flight, {} outstanding records; down {} ms;"
               + " {} sessions changed while down; second process catch-up"

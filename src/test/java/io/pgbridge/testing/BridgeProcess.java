@@ -195,6 +195,22 @@ public final class BridgeProcess implements AutoCloseable {
     return ready();
   }
 
+  /**
+   * Waits until {@code /status} reports the listener connected and its catch-up done, so that
+   * the catch-up metric is final for this connection; returns whether it did in time.
+   */
+  public boolean awaitCaughtUp(Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      if (isAlive() && tryGet("/healthz") != null
+          && status().path("listener").path("caughtUp").asBoolean()) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
   /** The last {@code lines} lines of the current log, for failure messages. */
   public String tail(int lines) {
     try {
