@@ -138,6 +138,11 @@ public final class Checkpointer implements Runnable {
   private void runRound() throws SQLException, InterruptedException {
     long number = roundsStarted.incrementAndGet();
     long gen = state.generation();
+    if (!state.caughtUp() || state.generation() != gen) {
+      // the listener reconnected since run() looked: its catch-up may still be marking what it
+      // missed, and a barrier it received now would not prove those sessions were published
+      return;
+    }
     long started = ticker.nanos();
     String id = barrierPrefix + started;
     Round r = new Round(id);
