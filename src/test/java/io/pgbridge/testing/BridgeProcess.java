@@ -223,7 +223,12 @@ public final class BridgeProcess implements AutoCloseable {
 
   /** Kills a process left running. */
   @Override
-  public void close() throws InterruptedException {
-    killHard();
+  public void close() {
+    try {
+      killHard();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
   }
 }

@@ -112,7 +112,7 @@ public final class FaultWorkload implements AutoCloseable {
     paused = false;
   }
 
-  /** Stops the thread and waits for it. */
+  /** Stops the thread and waits for it ({@link #close()} only interrupts it). */
   public void stop() throws InterruptedException {
     running = false;
     thread.join(30_000);
@@ -122,8 +122,9 @@ public final class FaultWorkload implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    stop();
+  public void close() {
+    running = false;
+    thread.interrupt();
   }
 
   /** Starts a new window of sessions whose row changed (see {@link #window()}). */
