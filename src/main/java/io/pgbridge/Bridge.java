@@ -117,8 +117,15 @@ public final class Bridge implements AutoCloseable, StatusSource {
         state::queueUsage);
   }
 
-  /** Opens the pool and the producer and starts all threads. */
-  public void start() {
+  /**
+   * Opens the pool and the producer and starts all threads; does nothing once {@link #stop()}
+   * was called (a signal during start-up waits for the start, then stops what it started).
+   */
+  public synchronized void start() {
+    if (stopping) {
+      log.info("pgbridge instance {} stopped before it started", instanceId);
+      return;
+    }
     log.info("starting pgbridge instance {} with {}", instanceId, config.describe());
     state.checkpointStored(null, ticker.nanos());
     pool = new HikariDataSource(poolConfig());

@@ -34,7 +34,10 @@ public final class Checkpointer implements Runnable {
   private final String channel;
   private final String barrierPrefix;
   private final long intervalNanos;
-  private final AtomicLong rounds = new AtomicLong();
+  /** Rounds begun so far; each round's number. */
+  private final AtomicLong roundsStarted = new AtomicLong();
+  /** The number of the last round whose checkpoint was stored. */
+  private final AtomicLong lastStoredRound = new AtomicLong();
   private final WarnOnce warn = new WarnOnce(log);
   private final Thread thread;
   private volatile boolean running = true;
@@ -86,14 +89,16 @@ public final class Checkpointer implements Runnable {
 
   /**
    * Waits up to {@code timeoutNanos} for a round started now to store its checkpoint: used on
-   * shutdown after the backlog was flushed. Returns true if a checkpoint was stored.
+   * shutdown after the backlog was flushed. A round already under way does not count: its
+   * snapshot predates the call, so it would leave the last changes to the next start's
+   * catch-up. Returns true if a checkpoint was stored.
    */
   public boolean checkpointNow(long timeoutNanos) throws InterruptedException {
-    long before = rounds.get();
+    long before = roundsStarted.get();
     long deadline = ticker.nanos() + timeoutNanos;
     requestNow();
     while (ticker.nanos() - deadline < 0) {
-      if (rounds.get() > before) {
+      if (lastStoredRound.get() > before) {
         return true;
       }
       Thread.sleep(5);
@@ -131,7 +136,13 @@ public final class Checkpointer implements Runnable {
   }
 
   private void runRound() throws SQLException, InterruptedException {
+    long number = roundsStarted.incrementAndGet();
     long gen = state.generation();
+    if (!state.caughtUp() || state.generation() != gen) {
+      // the listener reconnected since run() looked: its catch-up may still be marking what it
+      // missed, and a barrier it received now would not prove those sessions were published
+      return;
+    }
     long started = ticker.nanos();
     String id = barrierPrefix + started;
     Round r = new Round(id);
@@ -148,7 +159,7 @@ public final class Checkpointer implements Runnable {
           store.store(snapshot);
           state.checkpointStored(snapshot, ticker.nanos());
           metrics.checkpoints().increment();
-          rounds.incrementAndGet();
+          lastStoredRound.set(number);
           warn.reset("checkpoint");
           log.debug("checkpoint stored: {}", snapshot);
           return;

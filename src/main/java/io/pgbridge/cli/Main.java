@@ -207,6 +207,9 @@ public final class Main {
     }
     PrometheusMeterRegistry registry = newRegistry();
     Bridge bridge = new Bridge(config, registry);
+    // before the start: a SIGTERM while starting (a rollout right after a deploy) still stops
+    // gracefully and exits 0, instead of taking the JVM's default of 143
+    CountDownLatch finished = Signals.onTerminate(bridge::stop);
     AdminServer http = null;
     try {
       if (config.httpPort() >= 0) {
@@ -214,9 +217,7 @@ public final class Main {
         http.start();
       }
       bridge.start();
-      CountDownLatch signalled = Signals.onTerminate(bridge::stop);
       bridge.awaitTermination();
-      signalled.countDown();
       return bridge.failure() == null ? ExitCodes.OK : ExitCodes.FAILURE;
     } catch (java.io.IOException e) {
       err.println("cannot open http.port " + config.httpPort() + ": " + e.getMessage());
@@ -227,6 +228,7 @@ public final class Main {
         http.close();
       }
       registry.close();
+      finished.countDown();
     }
   }
 

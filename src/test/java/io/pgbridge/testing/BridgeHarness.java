@@ -20,22 +20,42 @@ public final class BridgeHarness {
   private final String jdbcUrl;
   private final String topic;
   private final TestInfra.Postgres server;
+  private final String bootstrap;
 
-  private BridgeHarness(String jdbcUrl, String topic) {
+  private BridgeHarness(TestInfra.Postgres server, String jdbcUrl, String bootstrap,
+      String topic) {
+    this.server = server;
     this.jdbcUrl = jdbcUrl;
+    this.bootstrap = bootstrap;
     this.topic = topic;
-    this.server = TestInfra.postgres();
   }
 
   /** Creates database {@code name}, applies the migrations and creates a topic. */
   public static BridgeHarness create(String name, int partitions) throws SQLException {
     String url = TestInfra.createDatabase(name);
-    BridgeHarness h = new BridgeHarness(url, TestInfra.newTopic(name.replace('_', '-'),
-        partitions));
-    try (Connection c = h.connect()) {
+    BridgeHarness h = new BridgeHarness(TestInfra.postgres(), url, TestInfra.kafkaBootstrap(),
+        TestInfra.newTopic(name.replace('_', '-'), partitions));
+    h.migrate();
+    return h;
+  }
+
+  /**
+   * Like {@link #create(String, int)} but on a server and broker of the caller's (fault tests
+   * restart or kill them): creates database {@code name} on {@code server} and uses
+   * {@code topic}, which must exist on {@code bootstrap}.
+   */
+  public static BridgeHarness create(TestInfra.Postgres server, String name, String bootstrap,
+      String topic) throws SQLException {
+    String url = TestInfra.createDatabase(server, name);
+    BridgeHarness h = new BridgeHarness(server, url, bootstrap, topic);
+    h.migrate();
+    return h;
+  }
+
+  private void migrate() throws SQLException {
+    try (Connection c = connect()) {
       new Migrator("public", "generation_sessions", "generation_updates").migrate(c, false);
     }
-    return h;
   }
 
   public Connection connect() throws SQLException {
@@ -51,7 +71,11 @@ public final class BridgeHarness {
   }
 
   public String bootstrap() {
-    return TestInfra.kafkaBootstrap();
+    return bootstrap;
+  }
+
+  public TestInfra.Postgres server() {
+    return server;
   }
 
   /** Settings for a bridge on this database and topic; {@code overrides} win. */
@@ -60,7 +84,7 @@ public final class BridgeHarness {
     m.put(BridgeConfig.DATABASE_URL_CONFIG, jdbcUrl);
     m.put(BridgeConfig.DATABASE_USER_CONFIG, server.user());
     m.put(BridgeConfig.DATABASE_PASSWORD_CONFIG, server.password());
-    m.put(BridgeConfig.KAFKA_BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
+    m.put(BridgeConfig.KAFKA_BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     m.put(BridgeConfig.TOPIC_CONFIG, topic);
     m.put(BridgeConfig.HTTP_PORT_CONFIG, "-1");
     m.put(BridgeConfig.CHECKPOINT_INTERVAL_MS_CONFIG, "200");
@@ -81,6 +105,6 @@ public final class BridgeHarness {
   }
 
   public TopicReader reader() {
-    return new TopicReader(TestInfra.kafkaBootstrap(), topic);
+    return new TopicReader(bootstrap, topic);
   }
 }

@@ -86,10 +86,17 @@ public final class TestInfra {
      * {@link #postgres()}.
      */
     public static String createDatabase(String name) {
+        return createDatabase(postgres(), name);
+    }
+
+    /**
+     * {@link #createDatabase(String)} on another server, such as a dedicated
+     * {@link EmbeddedPostgresServer} that a fault test restarts without disturbing other test classes.
+     */
+    public static String createDatabase(Postgres server, String name) {
         if (!DATABASE_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("database name must match " + DATABASE_NAME + ": " + name);
         }
-        Postgres server = postgres();
         try (Connection connection = server.connect(); Statement statement = connection.createStatement()) {
             statement.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
             // template0: nobody connects to it, so concurrent creations do not collide
@@ -105,6 +112,16 @@ public final class TestInfra {
     public static String newTopic(String prefix, int partitions) {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 13);
         KAFKA.get().createTopic(name, partitions, Map.of("cleanup.policy", "compact"));
+        return name;
+    }
+
+    /**
+     * Creates a compacted topic named {@code prefix-<random>} on another broker, such as a
+     * {@link io.pgbridge.embedded.KafkaBrokerProcess} that a fault test kills, and returns its name.
+     */
+    public static String newTopic(String bootstrapServers, String prefix, int partitions) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 13);
+        new AdminKafka(bootstrapServers).createTopic(name, partitions, Map.of("cleanup.policy", "compact"));
         return name;
     }
 

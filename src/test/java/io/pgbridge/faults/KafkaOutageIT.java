@@ -1,0 +1,146 @@
+package io.pgbridge.faults;
+
+import static io.pgbridge.faults.KillNineIT.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgbridge.Bridge;
+import io.pgbridge.BridgeState.Role;
+import io.pgbridge.embedded.KafkaBrokerProcess;
+import io.pgbridge.testing.BridgeHarness;
+import io.pgbridge.testing.FaultWorkload;
+import io.pgbridge.testing.FinalStateCheck;
+import io.pgbridge.testing.TestInfra;
+import io.pgbridge.testing.TopicReader;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only Kafka broker dies (SIGKILL, a real broker in a child JVM) for 30 seconds while the
+ * platform keeps writing. The bridge must stay up and leading, report not ready while it cannot
+ * publish, become ready again once the broker is back, publish every final state and keep
+ * advancing its checkpoint.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class KafkaOutageIT {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaOutageIT.class);
+  private static final long OUTAGE_MS = 30_000;
+  private static KafkaBrokerProcess broker;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = new KafkaBrokerProcess();
+    broker.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  void staysUpNotReadyDuringA30SecondBrokerOutageAndPublishesEveryFinalStateAfter()
+      throws Exception {
+    String topic = TestInfra.newTopic(broker.bootstrapServers(), "faults-kafka", 2);
+    BridgeHarness h = BridgeHarness.create(TestInfra.postgres(), "faults_kafka",
+        broker.bootstrapServers(), topic);
+    Bridge bridge = h.startBridge(Map.of(
+        "kafka.delivery.timeout.ms", "120000",
+        "kafka.max.block.ms", "5000"));
+    try (Connection c = h.connect(); TopicReader reader = h.reader()) {
+      List<UUID> ids = FaultWorkload.insertSessions(c, 500);
+      assertThat(FinalStateCheck.await(reader, c, Set.of(), Duration.ofSeconds(60))).isEmpty();
+      assertThat(bridge.ready()).isTrue();
+      FaultWorkload workload = new FaultWorkload(h::connect, ids.subList(0, 150), 30L, 2_000)
+          .start();
+      Thread.sleep(2_000);
+
+      broker.kill();
+      long downAt = System.nanoTime();
+      long notReadyAt = 0;
+      while (System.nanoTime() - downAt < TimeUnit.MILLISECONDS.toNanos(OUTAGE_MS)) {
+        assertThat(bridge.failure()).as("failure during the outage").isNull();
+        assertThat(bridge.state().role()).isEqualTo(Role.LEADER);
+        if (notReadyAt == 0 && !bridge.ready()) {
+          notReadyAt = System.nanoTime();
+        }
+        Thread.sleep(100);
+      }
+      Map<String, Object> during = bridge.status();
+      long restartAt = System.nanoTime();
+      broker.start();
+      long brokerUpAt = System.nanoTime();
+      workload.pause();
+      double checkpointsBefore = bridge.metrics().checkpoints().count();
+
+      long readyAt = awaitReady(bridge, Duration.ofSeconds(60));
+      List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),
+          Duration.ofSeconds(90));
+      long equalAt = System.nanoTime();
+      long checkpointAt = awaitCheckpointAfter(bridge, checkpointsBefore,
+          Duration.ofSeconds(30));
+      log.info("Kafka outage {} ms: not ready after {} ms; at the end of the outage {} dirty,"
+              + " {} in flight, {} outstanding records; broker start took {} ms; broker up ->"
+              + " ready {} ms, -> final state equal {} ms, -> new checkpoint {} ms; {}; {} records"
+              + " on the topic, {} Kafka errors counted",
+          ms(restartAt - downAt), notReadyAt == 0 ? -1 : ms(notReadyAt - downAt),
+          during.get("dirtySessions"), during.get("inFlightSessions"),
+          during.get("outstandingRecords"), ms(brokerUpAt - restartAt),
+          ms(readyAt - brokerUpAt), ms(equalAt - brokerUpAt), ms(checkpointAt - brokerUpAt),
+          workload.report(), reader.all().size(), kafkaErrors(bridge));
+      assertThat(notReadyAt).as("reported not ready while Kafka was down").isPositive();
+      assertThat(mismatches).isEmpty();
+      assertThat(bridge.failure()).isNull();
+
+      workload.resume();
+      Thread.sleep(1_500);
+      workload.stop();
+      assertThat(FinalStateCheck.await(reader, c, workload.deleted(), Duration.ofSeconds(30)))
+          .isEmpty();
+      assertThat(bridge.ready()).isTrue();
+    } finally {
+      bridge.stop();
+    }
+    assertThat(bridge.failure()).isNull();
+  }
+
+  private static long awaitReady(Bridge bridge, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!bridge.ready() && System.nanoTime() - deadline < 0) {
+      Thread.sleep(20);
+    }
+    assertThat(bridge.ready()).as("ready again after the broker came back").isTrue();
+    return System.nanoTime();
+  }
+
+  private static long awaitCheckpointAfter(Bridge bridge, double before, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (bridge.metrics().checkpoints().count() <= before
+        && System.nanoTime() - deadline < 0) {
+      Thread.sleep(20);
+    }
+    assertThat(bridge.metrics().checkpoints().count()).as("checkpoints after the outage")
+        .isGreaterThan(before);
+    return System.nanoTime();
+  }
+
+  private static double kafkaErrors(Bridge bridge) {
+    return bridge.metrics().registry().find("pgbridge.errors").counters().stream()
+        .filter(counter -> String.valueOf(counter.getId().getTag("kind")).startsWith("kafka"))
+        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+  }
+}
