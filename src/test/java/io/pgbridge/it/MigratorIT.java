@@ -56,7 +56,8 @@ class MigratorIT {
       st.execute("INSERT INTO generation_sessions (id, project_id, raw_state)"
           + " VALUES (gen_random_uuid(), gen_random_uuid(), '{\"old\":true}')");
       Migrator m = new Migrator("public", "generation_sessions", "generation_updates");
-      assertThat(m.migrate(c, true).applied()).containsExactly("V002__bridge_objects.sql");
+      assertThat(m.migrate(c, true).applied())
+          .containsExactly("V002__bridge_objects.sql", "V003__child_notify_switch.sql");
       st.execute("LISTEN generation_updates");
       st.execute("UPDATE generation_sessions SET raw_state = '{\"old\":false}'");
       try (ResultSet rs = st.executeQuery("SELECT state_version, last_txid IS NOT NULL"
@@ -89,6 +90,31 @@ class MigratorIT {
       c.setAutoCommit(true);
       var notifications = c.unwrap(org.postgresql.PGConnection.class).getNotifications(5000);
       assertThat(notifications).hasSize(1);
+    }
+  }
+
+  @Test
+  void childNotificationsCanBeSwitchedOffWhileSessionWritesStillNotify() throws Exception {
+    String url = TestInfra.createDatabase("migrate_children_off");
+    try (Connection c = connect(url); Statement st = c.createStatement()) {
+      new Migrator("public", "generation_sessions", "generation_updates").migrate(c, false);
+      st.execute("INSERT INTO generation_sessions (id, project_id) VALUES"
+          + " ('00000000-0000-0000-0000-000000000002', gen_random_uuid())");
+      st.execute("LISTEN generation_updates");
+      st.execute("SET pgbridge.notify_children = off");
+      st.execute("INSERT INTO generation_todos (session_id, content) VALUES"
+          + " ('00000000-0000-0000-0000-000000000002', 'quiet')");
+      var pg = c.unwrap(org.postgresql.PGConnection.class);
+      assertThat(pg.getNotifications(300)).isNullOrEmpty();
+      st.execute("UPDATE generation_sessions SET raw_state = '{}'"
+          + " WHERE id = '00000000-0000-0000-0000-000000000002'");
+      var notifications = pg.getNotifications(5000);
+      assertThat(notifications).hasSize(1);
+      assertThat(notifications[0].getParameter()).contains("\"table\":\"generation_sessions\"");
+      st.execute("RESET pgbridge.notify_children");
+      st.execute("INSERT INTO generation_todos (session_id, content) VALUES"
+          + " ('00000000-0000-0000-0000-000000000002', 'loud')");
+      assertThat(pg.getNotifications(5000)).hasSize(1);
     }
   }
 
