@@ -26,6 +26,7 @@ public final class BenchCommand {
         compare   pgbridge (debounce 0 and 100) vs the seed listener vs Debezium, same workload
                   [--workload seed|firehose|large|wide] [--sessions N] [--seconds S]
                   [--peers pgbridge-0,pgbridge-100,seed,debezium] [--seed N]
+                  [--writers N] [--warmup S] [--drain-seconds S]
                   [--database-url URL --database-user U --database-password P] [--kafka HOST:PORT]
                   [--out DIR] [--svg FILE]
         writes    writer throughput with vs without pgbridge's triggers at 1, 8, 32 writers
@@ -50,6 +51,9 @@ public final class BenchCommand {
     try {
       return switch (sub) {
         case "jmh" -> jmh(rest, out);
+        case "compare" -> CompareBench.run(new BenchArgs(rest, Set.of("workload", "sessions",
+            "writers", "seconds", "warmup", "drain-seconds", "peers", "seed", "database-url",
+            "database-user", "database-password", "kafka", "out", "svg"), Set.of()), out);
         default -> {
           err.println("unknown bench subcommand '" + sub + "'\n");
           err.print(USAGE);
