@@ -30,9 +30,9 @@ public final class BenchCommand {
                   [--database-url URL --database-user U --database-password P] [--kafka HOST:PORT]
                   [--out DIR] [--svg FILE]
         writes    writer throughput with vs without pgbridge's triggers at 1, 8, 32 writers
-                  [--transactions N] [--writers 1,8,32] [--out DIR]
+                  [--transactions N] [--writers 1,8,32] [--rounds N] [--out DIR]
         catchup   catch-up query cost over 1 000 000 sessions, 1% changed after a checkpoint
-                  [--sessions N] [--changed-percent P] [--out DIR]
+                  [--sessions N] [--changed-percent P] [--page-size N] [--updates N] [--out DIR]
       """;
 
   private BenchCommand() {}
@@ -54,6 +54,12 @@ public final class BenchCommand {
         case "compare" -> CompareBench.run(new BenchArgs(rest, Set.of("workload", "sessions",
             "writers", "seconds", "warmup", "drain-seconds", "peers", "seed", "database-url",
             "database-user", "database-password", "kafka", "out", "svg"), Set.of()), out);
+        case "writes" -> WritesBench.run(new BenchArgs(rest, Set.of("transactions", "writers",
+            "rounds", "sessions", "database-url", "database-user", "database-password", "kafka",
+            "out"), Set.of()), out);
+        case "catchup" -> CatchupBench.run(new BenchArgs(rest, Set.of("sessions",
+            "changed-percent", "page-size", "updates", "writers", "database-url",
+            "database-user", "database-password", "kafka", "out"), Set.of()), out);
         default -> {
           err.println("unknown bench subcommand '" + sub + "'\n");
           err.print(USAGE);
