@@ -109,7 +109,7 @@ final class CatchupBench {
         CheckpointStore store = new CheckpointStore(pool, BenchInfra.SCHEMA, BenchInfra.SESSIONS,
             "bench");
         UUID middle = null;
-        for (int run = 1; run <= 5; run++) {
+        for (int run = 1; run <= 10; run++) {
           long start = System.nanoTime();
           long slowest = 0;
           int pages = 0;

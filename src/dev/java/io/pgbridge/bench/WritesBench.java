@@ -34,8 +34,8 @@ final class WritesBench {
   private WritesBench() {}
 
   static int run(BenchArgs a, PrintStream out) throws Exception {
-    int transactions = a.getInt("transactions", 10_000);
-    int rounds = a.getInt("rounds", 2);
+    int transactions = a.getInt("transactions", 30_000);
+    int rounds = a.getInt("rounds", 3);
     List<Integer> writerCounts = new ArrayList<>();
     for (String w : a.get("writers", "1,8,32").split(",")) {
       writerCounts.add(Integer.parseInt(w.strip()));
