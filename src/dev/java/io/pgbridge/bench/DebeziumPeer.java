@@ -167,5 +167,9 @@ final class DebeziumPeer implements Peer {
     if (producer != null) {
       producer.close();
     }
+    // so that the heap they retained can be measured as freed
+    engine = null;
+    executor = null;
+    producer = null;
   }
 }

@@ -167,6 +167,7 @@ final class PeerMeter implements AutoCloseable {
         .collect(Collectors.joining(", "));
   }
 
+  /** Heap in use after full collections; the peer's share is this before minus after close. */
   static long heapUsedAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();

@@ -40,7 +40,7 @@ final class SeedPeer implements Peer {
 
   @Override
   public long notifications() {
-    return listener == null ? 0 : listener.notifications.get();
+    return listener == null ? -1 : listener.notifications.get();
   }
 
   @Override
@@ -53,9 +53,11 @@ final class SeedPeer implements Peer {
   public void close() throws Exception {
     if (listener != null) {
       listener.close();
+      listener = null; // so that the heap it retained can be measured as freed
     }
     if (producer != null) {
       producer.close();
+      producer = null;
     }
   }
 }
