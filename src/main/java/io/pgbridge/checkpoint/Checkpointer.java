@@ -73,12 +73,15 @@ public final class Checkpointer implements Runnable {
     thread.start();
   }
 
-  /** Called by the listener thread for every barrier on the channel (ours or others'). */
+  /**
+   * Called by the listener thread for every barrier on the channel (ours or others'). Only
+   * records the sequence: the round polls it. Counting down {@code wake} here would leave the
+   * next interval's latch already open, so rounds would run back to back.
+   */
   public void barrierArrived(String barrierId, long seq) {
     Round r = round;
     if (r != null && r.barrierId.equals(barrierId)) {
       r.arrivedSeq = seq;
-      wake.countDown();
     }
   }
 

@@ -1,0 +1,32 @@
+package io.pgbridge.bench;
+
+/** What one peer achieved on one workload; -1 where a figure does not apply or is unknown. */
+record PeerResult(
+    String peer,
+    String workload,
+    int sessions,
+    double seconds,
+    long rowChanges,
+    double rowChangesPerSec,
+    double transactionsPerSec,
+    double notificationsPerSec,
+    long records,
+    double recordsPerSec,
+    double recordsPerRowChange,
+    long lagSamples,
+    double lagP50Ms,
+    double lagP95Ms,
+    double lagP99Ms,
+    double lagMaxMs,
+    long versionsNeverSeen,
+    double jvmCpuMsPer1000Records,
+    double dbCpuMsPer1000Records,
+    double allocatedMbPer1000Records,
+    double heapRetainedMb,
+    int sessionsChecked,
+    int finalStateMismatches,
+    boolean finalStateOk,
+    double drainSeconds,
+    String loadAverage,
+    String topThreads,
+    String notes) {}
