@@ -238,13 +238,15 @@ public final class Bridge implements AutoCloseable, StatusSource {
         }
         metrics.fetchBatch(batch.size());
         List<UUID> ids = new ArrayList<>(batch.size());
+        Long[] known = new Long[batch.size()];
         for (DueSession s : batch) {
+          known[ids.size()] = publisher.knownVersion(s);
           ids.add(s.id());
         }
         Map<UUID, SessionRow> rows;
         long started = ticker.nanos();
         try {
-          rows = fetcher.fetch(ids);
+          rows = fetcher.fetch(ids, known);
           metrics.fetchDuration().record(ticker.nanos() - started, TimeUnit.NANOSECONDS);
           warn.reset("fetch");
         } catch (SQLException e) {

@@ -88,15 +88,25 @@ public final class StatePublisher {
     this.lastProgress = new AtomicLong(ticker.nanos());
   }
 
+  /**
+   * The version already acknowledged for {@code session}, to fetch its state only if newer;
+   * null when unknown or when the session must be published again regardless (settle pass).
+   */
+  public Long knownVersion(DueSession session) {
+    if ((session.sources() & ChangeSources.REPUBLISH) != 0) {
+      return null;
+    }
+    Long last = versions.get(session.id());
+    return last == null || last == VersionCache.TOMBSTONE ? null : last;
+  }
+
   /** Publishes {@code batch}, whose current rows are {@code rows} (absent = deleted). */
   public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows) {
     for (DueSession session : batch) {
       SessionRow row = rows.get(session.id());
       Long last = (session.sources() & ChangeSources.REPUBLISH) != 0 ? null
           : versions.get(session.id());
-      if (row == null ? (last != null && last == VersionCache.TOMBSTONE)
-              || (last == null && (session.sources() & DELETION_EVIDENCE) == 0)
-          : last != null && last != VersionCache.TOMBSTONE && row.version() <= last) {
+      if (alreadyPublished(session, row, last)) {
         metrics.skipped().increment();
         outcome.done(session);
         continue;
@@ -232,6 +242,19 @@ public final class StatePublisher {
   private static boolean tooLarge(Exception error) {
     return error instanceof RecordTooLargeException
         || error instanceof RecordBatchTooLargeException;
+  }
+
+  /** True when the topic already holds this state (or, for a missing row, needs nothing). */
+  private static boolean alreadyPublished(DueSession session, SessionRow row, Long last) {
+    if (row == null) {
+      boolean tombstoned = last != null && last == VersionCache.TOMBSTONE;
+      boolean neverExisted = last == null && (session.sources() & DELETION_EVIDENCE) == 0;
+      return tombstoned || neverExisted;
+    }
+    if (row.unchanged()) {
+      return true;
+    }
+    return last != null && last != VersionCache.TOMBSTONE && row.version() <= last;
   }
 
   static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, StateRecord record) {
