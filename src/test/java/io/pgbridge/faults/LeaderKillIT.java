@@ -1,0 +1,98 @@
+package io.pgbridge.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgbridge.testing.BridgeHarness;
+import io.pgbridge.testing.BridgeProcess;
+import io.pgbridge.testing.FaultWorkload;
+import io.pgbridge.testing.FinalStateCheck;
+import io.pgbridge.testing.SessionWriter;
+import io.pgbridge.testing.TopicReader;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * High availability with real processes: two bridges share one {@code bridge.id}; the leader
+ * is SIGKILLed mid-stream while a writer keeps writing. The standby must take the lock within a
+ * bounded time, catch up from the shared checkpoint, and every final state must arrive.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class LeaderKillIT {
+
+  private static final Logger log = LoggerFactory.getLogger(LeaderKillIT.class);
+  private static final long TAKEOVER_BOUND_MS = 10_000;
+
+  @Test
+  void standbyTakesOverWhenTheLeaderIsKilledMidStream() throws Exception {
+    BridgeHarness h = BridgeHarness.create("faults_leader_kill", 2);
+    Map<String, String> settings = h.settings(Map.of("bridge.id", "ha-proc",
+        "ha.retry.ms", "200", "ha.takeover.settle.ms", "2000"));
+    try (Connection c = h.connect(); TopicReader reader = h.reader();
+        BridgeProcess first = new BridgeProcess("ha-first", settings);
+        BridgeProcess second = new BridgeProcess("ha-second", settings)) {
+      List<UUID> ids = FaultWorkload.insertSessions(c, 300);
+      first.start();
+      assertThat(first.awaitReady(Duration.ofSeconds(30))).as("first ready").isTrue();
+      assertThat(awaitRole(first, "leader")).isTrue();
+      second.start();
+      assertThat(awaitRole(second, "standby")).as("second waits as standby").isTrue();
+      assertThat(second.ready()).as("a connected standby is ready").isTrue();
+      assertThat(FinalStateCheck.await(reader, c, Set.of(), Duration.ofSeconds(60))).isEmpty();
+
+      try (FaultWorkload workload = new FaultWorkload(h::connect, ids.subList(0, 150), 11L,
+          2_000).start()) {
+        Thread.sleep(2_000);
+        assertThat(second.metric("pgbridge_records_published_total")).isZero();
+        first.killHard();
+        long killedAt = System.nanoTime();
+        assertThat(awaitRole(second, "leader")).as("standby took over").isTrue();
+        long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+        Thread.sleep(1_500);
+        workload.stop();
+        long stoppedAt = System.nanoTime();
+        List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),
+            Duration.ofSeconds(60));
+        long equalMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
+        log.info("leader SIGKILLed: standby leader after {} ms; final state equal {} ms after the"
+            + " writer stopped; {}; {} records", takeoverMs, equalMs, workload.report(),
+            reader.all().size());
+        assertThat(mismatches).isEmpty();
+        assertThat(takeoverMs).isLessThan(TAKEOVER_BOUND_MS);
+        assertThat(second.metric("pgbridge_records_published_total")).isPositive();
+        // the settle pass runs after the takeover and leaves every final state in place
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (reader.all().stream().noneMatch(r -> r.headers().getOrDefault(
+            "pgbridge.sources", "").contains("republish")) && System.nanoTime() < deadline) {
+          reader.poll(200);
+        }
+        assertThat(reader.all()).anyMatch(r -> r.headers().getOrDefault("pgbridge.sources", "")
+            .contains("republish"));
+        assertThat(FinalStateCheck.await(reader, c, workload.deleted(), Duration.ofSeconds(10)))
+            .isEmpty();
+      }
+      assertThat(second.terminate(Duration.ofSeconds(40))).isZero();
+    }
+  }
+
+  private static boolean awaitRole(BridgeProcess bridge, String role) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      BridgeProcess.Response r = bridge.tryGet("/status");
+      if (r != null && r.status() == 200
+          && role.equals(SessionWriter.parse(r.body()).get("role").asText())) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+}
