@@ -103,6 +103,10 @@ public final class Main {
       return ExitCodes.BAD_CONFIG;
     }
     String command = rest.remove(0);
+    for (String name : ConfigLoader.unknownVariables(env)) {
+      err.println("warning: environment variable " + name + " names no setting and is ignored"
+          + " (see 'pgbridge config-docs')");
+    }
     try {
       return switch (command) {
         case "config-docs" -> configDocs(rest, out, err);

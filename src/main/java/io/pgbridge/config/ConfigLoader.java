@@ -43,6 +43,31 @@ public final class ConfigLoader {
     return build(new LinkedHashMap<>(values), new ArrayList<>());
   }
 
+  /** {@code PGBRIDGE_*} variables that are read outside the configuration. */
+  private static final List<String> OTHER_VARIABLES =
+      List.of("PGBRIDGE_CONFIG", "PGBRIDGE_LOG_LEVEL");
+
+  /**
+   * {@code PGBRIDGE_*} variables that name no setting (a typo such as
+   * {@code PGBRIDGE_DEBOUNCE_MSS}): they are ignored, so the caller should say so. Test fixture
+   * variables ({@code PGBRIDGE_TEST_*}) are not settings either and are left out.
+   */
+  public static List<String> unknownVariables(Map<String, String> env) {
+    List<String> out = new ArrayList<>();
+    for (String name : env.keySet()) {
+      if (!name.startsWith(ENV_PREFIX) || OTHER_VARIABLES.contains(name)
+          || name.startsWith(ENV_PREFIX + "TEST_")) {
+        continue;
+      }
+      String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      if (!BridgeConfig.isKnownKey(key)) {
+        out.add(name);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
   /** The config keys that {@code env} sets, with their values. */
   static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> out = new LinkedHashMap<>();
