@@ -60,6 +60,9 @@ public final class CatchUp {
           deleted.size());
     } else if (initialAll) {
       c.mode = Mode.ALL;
+      // an earlier run may have published sessions that were deleted since: their tombstones
+      // are owed even though no checkpoint was stored yet (the log is not pruned without one)
+      c.mark(store.allDeleted());
       log.info("no checkpoint: catch-up publishes every session (catchup.initial=all)");
     } else {
       store.store(store.currentSnapshot());
@@ -67,6 +70,20 @@ public final class CatchUp {
       log.info("no checkpoint: starting from now (catchup.initial=none)");
     }
     return c;
+  }
+
+  /**
+   * Called right before {@code LISTEN}: with no stored checkpoint and
+   * {@code catchup.initial=none}, stores the current snapshot as the first checkpoint. Every
+   * change visible in it committed before the bridge listened, so none is owed; every later one
+   * is either notified or found by the catch-up from this checkpoint that follows.
+   */
+  public static void beforeListen(CheckpointStore store, boolean initialAll)
+      throws SQLException {
+    if (!initialAll && store.load().isEmpty()) {
+      store.store(store.currentSnapshot());
+      log.info("no checkpoint: starting from now (catchup.initial=none)");
+    }
   }
 
   /**
@@ -81,6 +98,7 @@ public final class CatchUp {
         ChangeSources.CATCHUP | ChangeSources.REPUBLISH);
     if (snapshot == null) {
       c.mode = Mode.ALL;
+      c.mark(store.allDeleted());
     } else {
       c.mode = Mode.FROM_CHECKPOINT;
       c.snapshot = snapshot;

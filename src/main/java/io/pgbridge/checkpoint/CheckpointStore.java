@@ -161,6 +161,15 @@ public final class CheckpointStore {
     }
   }
 
+  /** Every session in the deletion log (a first start, before any checkpoint prunes it). */
+  public List<UUID> allDeleted() throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT DISTINCT session_id FROM "
+            + deletedTable)) {
+      return ids(ps);
+    }
+  }
+
   /** Up to {@code limit} session ids after {@code afterId} (null: from the start), in order. */
   public List<UUID> allSessions(UUID afterId, int limit) throws SQLException {
     String sql = "SELECT id FROM " + sessions + (afterId == null ? "" : " WHERE id > ?")
