@@ -75,6 +75,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private Producer<byte[], byte[]> producer;
   private KafkaClientMetrics producerMetrics;
   private StatePublisher publisher;
+  private VersionCache versions;
   private StateFetcher fetcher;
   private NotificationListener listener;
   private Checkpointer checkpointer;
@@ -133,10 +134,11 @@ public final class Bridge implements AutoCloseable, StatusSource {
     producerMetrics = new KafkaClientMetrics(producer, metrics.tags());
     producerMetrics.bindTo(metrics.registry());
     fetcher = new StateFetcher(pool, config.schema(), config.sessionsTable());
+    versions = new VersionCache(config.versionCacheSize());
     RecordBuilder builder = new RecordBuilder(config.valueFormat(),
         config.valueFormat() == BridgeConfig.ValueFormat.ENVELOPE && !stateIsJsonb());
     publisher = new StatePublisher(producer, config.topic(), builder, sources,
-        new VersionCache(config.versionCacheSize()), metrics, new Outcome(),
+        versions, metrics, new Outcome(),
         config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId());
@@ -151,7 +153,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
         config.catchupInitialAll(), config.catchupPageSize(), state, metrics,
         new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
             ThreadLocalRandom.current()::nextDouble),
-        ticker, config.listenPollTimeoutMs(), this::fail), instanceId);
+        ticker, config.listenPollTimeoutMs(), this::fail, versions::clear), instanceId);
     for (int i = 0; i < config.pipelineThreads(); i++) {
       Thread t = new Thread(this::workLoop, "pgbridge-worker-" + instanceId + "-" + i);
       t.setDaemon(true);
@@ -433,6 +435,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     listen.put("connected", state.connected());
     listen.put("generation", state.generation());
     listen.put("caughtUp", state.caughtUp());
+    listen.put("settlePending", state.settlePending());
     listen.put("notificationQueueUsage", state.queueUsage());
     s.put("listener", listen);
     Map<String, Object> cp = new LinkedHashMap<>();

@@ -21,14 +21,20 @@ public final class BridgeState {
   private volatile long lastCheckpointNanos;
   private volatile String checkpoint;
   private volatile double queueUsage;
+  private volatile boolean settlePending;
 
   public Role role() {
     return role.get();
   }
 
   public void role(Role r) {
-    role.getAndUpdate(current ->
-        current == Role.FAILED || (current == Role.STOPPED && r != Role.FAILED) ? current : r);
+    role.getAndUpdate(current -> {
+      if (current == Role.FAILED) {
+        return current;
+      }
+      boolean ending = current == Role.STOPPED || current == Role.STOPPING;
+      return ending && r != Role.FAILED && r != Role.STOPPED ? current : r;
+    });
   }
 
   public boolean leader() {
@@ -80,6 +86,15 @@ public final class BridgeState {
 
   public long lastCheckpointNanos() {
     return lastCheckpointNanos;
+  }
+
+  /** True from a leadership acquisition until its settle pass has marked everything. */
+  public boolean settlePending() {
+    return settlePending;
+  }
+
+  public void settlePending(boolean pending) {
+    settlePending = pending;
   }
 
   public double queueUsage() {

@@ -97,6 +97,9 @@ public final class Checkpointer implements Runnable {
    * catch-up. Returns true if a checkpoint was stored.
    */
   public boolean checkpointNow(long timeoutNanos) throws InterruptedException {
+    if (!state.caughtUp()) {
+      return false; // no round can run: do not spend the shutdown budget waiting for one
+    }
     long before = roundsStarted.get();
     long deadline = ticker.nanos() + timeoutNanos;
     requestNow();

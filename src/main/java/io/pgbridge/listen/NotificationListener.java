@@ -44,7 +44,7 @@ public final class NotificationListener implements Runnable {
       boolean haEnabled, long haRetryMs, long settleMs, NotificationParser parser, SessionCoalescer coalescer,
       CheckpointStore checkpoints, Checkpointer checkpointer, boolean catchupInitialAll,
       int catchupPageSize, BridgeState state, BridgeMetrics metrics, Backoff backoff,
-      Ticker ticker, int pollTimeoutMs, Consumer<Exception> fatal) {}
+      Ticker ticker, int pollTimeoutMs, Consumer<Exception> fatal, Runnable onLeadership) {}
 
   private final Wiring w;
   private final WarnOnce warn = new WarnOnce(log);
@@ -53,6 +53,9 @@ public final class NotificationListener implements Runnable {
   private volatile boolean running = true;
   private volatile Connection current;
   private boolean everConnected;
+  /** The pending settle pass: due time (0: none) and the snapshot it starts from. */
+  private long settleAt;
+  private String settleFrom;
 
   public NotificationListener(Wiring wiring, String instanceId) {
     this.w = wiring;
@@ -117,11 +120,15 @@ public final class NotificationListener implements Runnable {
   private void serve(Connection conn) throws SQLException, InterruptedException {
     PGConnection pg = conn.unwrap(PGConnection.class);
     w.state().connected(true);
-    boolean wasStandby = w.state().role() == Role.STANDBY;
-    if (w.haEnabled() && !acquireLeadership(conn)) {
-      return;
+    if (w.haEnabled()) {
+      if (!acquireLeadership(conn)) {
+        return;
+      }
+      // another instance may have led since this one last held the lock: what it remembers
+      // having published may be stale
+      w.onLeadership().run();
     }
-    boolean takeover = w.haEnabled() && (wasStandby || w.state().role() == Role.STANDBY);
+    CatchUp.beforeListen(w.checkpoints(), w.catchupInitialAll());
     try (Statement st = conn.createStatement()) {
       st.execute("LISTEN " + Identifiers.quote(w.channel()));
     }
@@ -139,14 +146,25 @@ public final class NotificationListener implements Runnable {
         w.catchupInitialAll(), w.catchupPageSize());
     long backlogLimit = Math.max(1_000, 2L * w.catchupPageSize());
     long lastProbe = w.ticker().nanos();
-    String settleFrom = catchUp.snapshot();
-    long settleAt = takeover && w.settleMs() > 0
-        ? w.ticker().nanos() + TimeUnit.MILLISECONDS.toNanos(w.settleMs()) : 0;
+    if (w.haEnabled() && w.settleMs() > 0 && settleAt == 0) {
+      // every acquisition of the lock may follow a leader whose producer still delivers:
+      // settle later from this catch-up's checkpoint (kept across reconnects)
+      settleFrom = catchUp.snapshot();
+      settleAt = w.ticker().nanos() + TimeUnit.MILLISECONDS.toNanos(w.settleMs());
+      w.state().settlePending(true);
+    }
+    boolean settling = false;
     while (running) {
-      if (settleAt != 0 && catchUp.done() && w.ticker().nanos() - settleAt > 0) {
+      if (settleAt != 0 && !settling && catchUp.done() && w.ticker().nanos() - settleAt > 0) {
         catchUp = CatchUp.settle(w.checkpoints(), w.coalescer(), w.metrics(), settleFrom,
             w.catchupPageSize());
+        settling = true;
+      }
+      if (settling && catchUp.done()) {
+        settling = false;
         settleAt = 0;
+        settleFrom = null;
+        w.state().settlePending(false);
       }
       if (!catchUp.done() && w.coalescer().pendingCount() < backlogLimit) {
         catchUp.step();
@@ -187,7 +205,7 @@ public final class NotificationListener implements Runnable {
           log.info("another instance leads bridge.id={}; waiting as standby", w.bridgeId());
           announced = true;
         }
-        Thread.sleep(w.haRetryMs());
+        sleep(w.haRetryMs());
       }
     }
     return false;

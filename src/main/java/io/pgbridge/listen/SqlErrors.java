@@ -26,6 +26,12 @@ public final class SqlErrors {
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
+        // a cancelled or timed-out statement, and a server that is (still) a read-only standby
+        // during a failover, pass: retry them
+        if (state.equals("57014") || state.equals("25006") || (state.equals("0A000")
+            && String.valueOf(sql.getMessage()).contains("recovery"))) {
+          return true;
+        }
         if (state.startsWith("28") || state.equals("3D000") || state.startsWith("42")
             || state.equals("3F000") || state.startsWith("0A")) {
           return false;

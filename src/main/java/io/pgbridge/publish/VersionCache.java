@@ -38,6 +38,11 @@ public final class VersionCache {
     }
   }
 
+  /** Forgets everything (after this instance regains leadership). */
+  public synchronized void clear() {
+    versions.clear();
+  }
+
   public synchronized int size() {
     return versions.size();
   }

@@ -21,7 +21,8 @@ import org.postgresql.util.PSQLState;
 class SqlErrorsTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"08006", "08001", "08003", "57P01", "57P03", "53300", "40001"})
+  @ValueSource(strings = {"08006", "08001", "08003", "57P01", "57P03", "53300", "40001",
+      "57014", "25006"})
   void connectionLossShutdownAndResourceShortageAreTransient(String sqlState) {
     assertThat(SqlErrors.isTransient(new SQLException("server said no", sqlState))).isTrue();
   }
@@ -73,5 +74,13 @@ class SqlErrorsTest {
   void aFatalStateWinsOverAnIoCauseFurtherDown() {
     SQLException e = new SQLException("no such database", "3D000", new IOException("later"));
     assertThat(SqlErrors.isTransient(e)).isFalse();
+  }
+
+  @Test
+  void listenOnAServerStillInRecoveryIsTransientButOtherFeatureErrorsAreNot() {
+    assertThat(SqlErrors.isTransient(new SQLException(
+        "cannot execute LISTEN during recovery", "0A000"))).isTrue();
+    assertThat(SqlErrors.isTransient(new SQLException(
+        "feature not supported", "0A000"))).isFalse();
   }
 }
