@@ -84,6 +84,7 @@ final class Preflight {
         problems.add("table " + config.sessionsTable() + " lacks column(s) " + missing
             + ": run `pgbridge migrate --bridge-only`");
       }
+      checkTriggerChannel(c, config, problems);
       Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
       Set<String> applied = migrator.appliedVersions(c).keySet();
       for (Migrator.Migration m : Migrator.bundled()) {
@@ -94,6 +95,34 @@ final class Preflight {
       }
     } catch (SQLException e) {
       problems.add("database: " + SqlErrors.describe(e));
+    }
+  }
+
+  /**
+   * The triggers carry the channel as an argument fixed at migrate time: a bridge listening on
+   * another channel would hear only its own barriers and store checkpoints over changes it never
+   * saw. Refuse to start instead.
+   */
+  private static void checkTriggerChannel(Connection c, BridgeConfig config,
+      List<String> problems) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT cl.relname,"
+        + " encode(t.tgargs, 'escape') FROM pg_trigger t"
+        + " JOIN pg_class cl ON cl.oid = t.tgrelid"
+        + " JOIN pg_namespace n ON n.oid = cl.relnamespace"
+        + " WHERE t.tgname = 'pgbridge_notify' AND n.nspname = ?")) {
+      ps.setString(1, config.schema());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String args = rs.getString(2);
+          String channel = args.contains("\\000") ? args.substring(0, args.indexOf("\\000"))
+              : args;
+          if (!channel.equals(config.channel())) {
+            problems.add("the trigger on " + rs.getString(1) + " notifies channel '" + channel
+                + "' but listen.channel is '" + config.channel() + "': run `pgbridge migrate`"
+                + " with this configuration to re-create the triggers");
+          }
+        }
+      }
     }
   }
 }

@@ -91,17 +91,19 @@ public final class Migrator {
             + " applied_at timestamptz NOT NULL DEFAULT now())");
       }
       Map<String, String> done = appliedVersions(conn);
+      // Every file is idempotent, so a file whose text changed since it was recorded (most
+      // often: a different channel, schema or table substituted) is applied again, and so is
+      // every file after it, because later files redefine objects that earlier ones create.
+      boolean reapplyRest = false;
       for (Migration m : bundled()) {
         String sql = substitute(m.sql());
         String checksum = sha256(sql);
-        if (done.containsKey(m.version())) {
-          if (!done.get(m.version()).equals(checksum)) {
-            log.warn("migration {} changed since it was applied; not applying it again", m.file());
-          }
+        boolean recorded = done.containsKey(m.version());
+        if (recorded && !reapplyRest && done.get(m.version()).equals(checksum)) {
           skipped.add(m.file());
           continue;
         }
-        if (bridgeOnly && m.isReferenceSchema()) {
+        if (!recorded && bridgeOnly && m.isReferenceSchema()) {
           skipped.add(m.file());
           continue;
         }
@@ -109,14 +111,20 @@ public final class Migrator {
           st.execute(sql);
         }
         try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + history()
-            + " (version, description, checksum) VALUES (?, ?, ?)")) {
+            + " (version, description, checksum) VALUES (?, ?, ?) ON CONFLICT (version) DO"
+            + " UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()")) {
           ps.setString(1, m.version());
           ps.setString(2, m.description());
           ps.setString(3, checksum);
           ps.executeUpdate();
         }
         applied.add(m.file());
-        log.info("applied migration {}", m.file());
+        if (recorded) {
+          reapplyRest = true;
+          log.info("re-applied migration {} (its text or placeholders changed)", m.file());
+        } else {
+          log.info("applied migration {}", m.file());
+        }
       }
       conn.commit();
     } catch (SQLException | RuntimeException e) {
