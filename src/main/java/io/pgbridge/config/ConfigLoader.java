@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.config.ConfigValue;
 
 /**
@@ -125,6 +128,7 @@ public final class ConfigLoader {
         problems.add(problem);
       }
     }
+    checkProducerSettings(declared, problems);
     if (!problems.isEmpty()) {
       throw new ConfigProblems(problems);
     }
@@ -132,6 +136,32 @@ public final class ConfigLoader {
       return new BridgeConfig(declared);
     } catch (ConfigException e) {
       throw new ConfigProblems(List.of(e.getMessage()));
+    }
+  }
+
+  /**
+   * Pass-through {@code kafka.*} values are checked by the Kafka producer's own definitions
+   * now, with the rest, instead of failing in the producer's constructor after the bridge has
+   * connected to the database.
+   */
+  private static void checkProducerSettings(Map<String, String> values, List<String> problems) {
+    Map<String, String> producer = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      if (e.getKey().startsWith(BridgeConfig.KAFKA_PREFIX)) {
+        producer.put(e.getKey().substring(BridgeConfig.KAFKA_PREFIX.length()), e.getValue());
+      }
+    }
+    producer.putIfAbsent("bootstrap.servers", "localhost:9092");
+    producer.put("key.serializer", ByteArraySerializer.class.getName());
+    producer.put("value.serializer", ByteArraySerializer.class.getName());
+    Map<String, ConfigDef.ConfigKey> keys = ProducerConfig.configDef().configKeys();
+    for (ConfigValue value : ProducerConfig.configDef().validate(producer)) {
+      if (!value.errorMessages().isEmpty() && producer.containsKey(value.name())
+          && keys.containsKey(value.name())) {
+        boolean secret = keys.get(value.name()).type == ConfigDef.Type.PASSWORD;
+        problems.add(BridgeConfig.KAFKA_PREFIX + value.name() + ": "
+            + (secret ? "invalid value" : value.errorMessages().get(0)));
+      }
     }
   }
 }
