@@ -44,8 +44,9 @@ public final class CatchUp {
   }
 
   /**
-   * Starts a pass. With no stored checkpoint, {@code initialAll} walks every session; otherwise
-   * the current snapshot is stored as the first checkpoint (nothing before it is owed).
+   * Starts a pass, after {@link #beforeListen} and {@code LISTEN}. With no stored checkpoint,
+   * {@code initialAll} walks every session (and the deletion log); with
+   * {@code catchup.initial=none} beforeListen has already stored the first checkpoint.
    */
   public static CatchUp begin(CheckpointStore store, SessionCoalescer coalescer,
       BridgeMetrics metrics, boolean initialAll, int pageSize) throws SQLException {
@@ -65,9 +66,10 @@ public final class CatchUp {
       c.mark(store.allDeleted());
       log.info("no checkpoint: catch-up publishes every session (catchup.initial=all)");
     } else {
-      store.store(store.currentSnapshot());
-      c.mode = Mode.DONE;
-      log.info("no checkpoint: starting from now (catchup.initial=none)");
+      // storing a snapshot here, after LISTEN, could cover changes notified but not yet
+      // published: the first checkpoint of catchup.initial=none is stored by beforeListen()
+      throw new IllegalStateException("no checkpoint with catchup.initial=none:"
+          + " beforeListen() must run before LISTEN");
     }
     return c;
   }
