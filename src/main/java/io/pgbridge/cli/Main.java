@@ -27,40 +27,104 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code pgbridge} command line: {@code run}, {@code migrate}, {@code check}, {@code demo},
- * {@code config-docs} (and {@code bench} in a development build). Parses arguments, loads and
+ * The {@code pgbridge} command line: the commands of {@link #COMMANDS} ({@code run},
+ * {@code migrate}, {@code check}, {@code demo}, {@code config-docs}, and {@code bench} in a
+ * development build), each with its own {@code --help}. Parses the global options, loads and
  * validates configuration before anything connects, and maps outcomes to {@link ExitCodes}.
+ * Runs on the calling thread.
  */
 public final class Main {
 
-  static final String USAGE = """
+  private static final String HEADER = """
       Usage: pgbridge [--config FILE] COMMAND [OPTIONS]
 
       Turns PostgreSQL LISTEN/NOTIFY signals into keyed, ordered, de-duplicated state records
       on Kafka.
 
-      Commands:
-        run            run the bridge until SIGTERM or Ctrl-C
-        migrate        apply the SQL migrations (--bridge-only: skip the reference schema)
-        check          validate configuration and connect to PostgreSQL and Kafka, then exit
-        demo           start embedded PostgreSQL and Kafka, a simulated workload and the bridge
-                       (--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout only.
-        config-docs    print every setting with type, default and documentation
-                       (--format markdown|text|properties)
-        bench          benchmarks (source checkout only; pgbridge bench --help)
+      """;
+
+  private static final String FOOTER = """
 
       Options:
         --config FILE  properties file (default: $PGBRIDGE_CONFIG, else environment only).
                        Every key can be overridden by PGBRIDGE_<KEY> (dots as underscores).
-        --help         this text
+        --help         this text; 'pgbridge COMMAND --help' describes one command
         --version      print the version
 
       Exit codes: 0 ok (also after SIGTERM/Ctrl-C), 1 runtime failure, 2 bad configuration or
       usage, 3 database or Kafka unusable (unreachable, credentials, schema, topic).
       """;
+
+  /** Exit codes of the commands that load the configuration and connect. */
+  private static final String CONNECTING_EXIT_CODES = """
+
+      Exit codes: 0 ok, 1 failed at run time, 2 bad configuration or usage (nothing was
+      connected), 3 PostgreSQL or Kafka unusable (unreachable, credentials, schema, topic).
+      """;
+
+  /**
+   * Every command, in the order {@code --help} lists them. A new command is one entry: name,
+   * summary line, its own help text and its handler.
+   */
+  static final List<Command> COMMANDS = List.of(
+      Command.of("run", "run the bridge until SIGTERM or Ctrl-C", """
+          Usage: pgbridge [--config FILE] run
+
+          Validates the configuration, checks PostgreSQL, Kafka, the schema and the topic (as
+          'check' does), then runs the bridge: listener, coalescer, fetcher, publisher and
+          checkpoints, with /metrics, /healthz, /readyz and /status on http.port. On SIGTERM
+          or Ctrl-C it publishes what is dirty or in flight (bounded by shutdown.timeout.ms),
+          stores a final checkpoint and exits 0.
+          """ + CONNECTING_EXIT_CODES,
+          in -> in.noArguments("run") ? runBridge(in.config(), in.out(), in.err())
+              : ExitCodes.BAD_CONFIG),
+      Command.of("migrate", "apply the SQL migrations (--bridge-only: skip the reference"
+          + " schema)", """
+          Usage: pgbridge [--config FILE] migrate [--bridge-only]
+
+          Applies the SQL migrations of this build that are not yet recorded in
+          <database.schema>.pgbridge_schema_history, in one transaction, with database.schema,
+          sessions.table and listen.channel filled in. A recorded file whose filled-in text
+          changed (another channel, say) is applied again, with every file after it.
+
+          Options:
+            --bridge-only  skip the reference schema of the four tables (V001): for an
+                           application schema that already has them
+          """ + CONNECTING_EXIT_CODES,
+          in -> migrate(in.config(), new ArrayList<>(in.args()), in.out(), in.err())),
+      Command.of("check", "validate configuration and connect to PostgreSQL and Kafka, then"
+          + " exit", """
+          Usage: pgbridge [--config FILE] check
+
+          Validates the configuration (every problem at once), then connects to PostgreSQL
+          and Kafka with it: the sessions table has the columns the bridge needs, every
+          bridge migration is applied, the triggers notify listen.channel, and the topic
+          exists (created when topic.creation.enable=true), as does the dead letter topic
+          when one is configured. Changes nothing else.
+          """ + CONNECTING_EXIT_CODES,
+          in -> in.noArguments("check") ? check(in.config(), in.out(), in.err())
+              : ExitCodes.BAD_CONFIG),
+      new Command("demo", "start embedded PostgreSQL and Kafka, a simulated workload and the"
+          + " bridge\n(--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout"
+          + " only.", "", true,
+          in -> devCommand("io.pgbridge.demo.DemoCommand", in.args(), in.err())),
+      Command.of("config-docs", "print every setting with type, default and documentation\n"
+          + "(--format markdown|text|properties)", """
+          Usage: pgbridge config-docs [--format markdown|text|properties]
+
+          Prints every setting with its type, default, valid values and documentation:
+          markdown (default) is the README's table, properties a commented sample file, text
+          Kafka's reStructuredText listing. Needs no configuration.
+
+          Exit codes: 0 ok, 2 unknown format or argument.
+          """,
+          in -> configDocs(in.args(), in.out(), in.err())),
+      new Command("bench", "benchmarks (source checkout only; pgbridge bench --help)", "", true,
+          in -> devCommand("io.pgbridge.bench.BenchCommand", in.args(), in.err())));
 
   private Main() {}
 
@@ -68,23 +132,53 @@ public final class Main {
     System.exit(run(args, System.out, System.err, System.getenv()));
   }
 
+  /** The text of {@code pgbridge --help}: usage, the command list, options, exit codes. */
+  static String usage() {
+    StringBuilder out = new StringBuilder(HEADER).append("Commands:\n");
+    for (Command c : COMMANDS) {
+      String[] lines = c.summary().split("\n");
+      out.append(String.format("  %-13s  %s%n", c.name(), lines[0]));
+      for (int i = 1; i < lines.length; i++) {
+        out.append(" ".repeat(17)).append(lines[i]).append('\n');
+      }
+    }
+    return out.append(FOOTER).toString();
+  }
+
+  /** The first argument that is neither an option nor the value of {@code --config}. */
+  private static Optional<String> commandName(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--config")) {
+        i++;
+      } else if (!args.get(i).startsWith("-")) {
+        return Optional.of(args.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Command> command(String name) {
+    return COMMANDS.stream().filter(c -> c.name().equals(name)).findFirst();
+  }
+
   /** Runs a command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     Path configFile = env.containsKey("PGBRIDGE_CONFIG") ? Path.of(env.get("PGBRIDGE_CONFIG"))
         : null;
+    // global options may come before or after the command; a command that parses --help
+    // itself (demo, bench) gets everything after its name untouched
+    Optional<Command> named = commandName(rest).flatMap(Main::command);
+    boolean passHelp = named.isPresent() && named.get().ownHelp();
     for (int i = 0; i < rest.size(); i++) {
       String a = rest.get(i);
-      if (a.equals("--help") || a.equals("-h")) {
-        if (!rest.isEmpty() && (rest.get(0).equals("demo") || rest.get(0).equals("bench"))) {
-          break;
-        }
-        out.print(USAGE);
+      if ((a.equals("--help") || a.equals("-h")) && !passHelp) {
+        out.print(named.map(Command::help).orElseGet(Main::usage));
         return ExitCodes.OK;
       }
       if (a.equals("--version")) {
         out.println("pgbridge " + Versions.pgbridge() + " (kafka-clients "
-            + Versions.kafkaClient() + ")");
+            + Versions.kafkaClient() + ", pgjdbc " + Versions.pgjdbc() + ")");
         return ExitCodes.OK;
       }
       if (a.equals("--config") || a.startsWith("--config=")) {
@@ -99,28 +193,33 @@ public final class Main {
       }
     }
     if (rest.isEmpty()) {
-      err.print(USAGE);
+      err.print(usage());
       return ExitCodes.BAD_CONFIG;
     }
-    String command = rest.remove(0);
-    for (String name : ConfigLoader.unknownVariables(env)) {
-      err.println("warning: environment variable " + name + " names no setting and is ignored"
-          + " (see 'pgbridge config-docs')");
+    String name = rest.remove(0);
+    if (name.equals("help")) {
+      Optional<Command> topic = rest.isEmpty() ? Optional.empty() : command(rest.get(0));
+      if (!rest.isEmpty() && topic.isEmpty()) {
+        err.println("unknown command '" + rest.get(0) + "'\n");
+        err.print(usage());
+        return ExitCodes.BAD_CONFIG;
+      }
+      out.print(topic.filter(c -> !c.ownHelp()).map(Command::help).orElseGet(Main::usage));
+      return ExitCodes.OK;
+    }
+    Optional<Command> command = command(name);
+    if (command.isEmpty()) {
+      err.println("unknown command '" + name + "'\n");
+      err.print(usage());
+      return ExitCodes.BAD_CONFIG;
+    }
+    for (String variable : ConfigLoader.unknownVariables(env)) {
+      err.println("warning: environment variable " + variable + " names no setting and is"
+          + " ignored (see 'pgbridge config-docs')");
     }
     try {
-      return switch (command) {
-        case "config-docs" -> configDocs(rest, out, err);
-        case "run" -> runBridge(ConfigLoader.load(configFile, env), out, err);
-        case "migrate" -> migrate(ConfigLoader.load(configFile, env), rest, out, err);
-        case "check" -> check(ConfigLoader.load(configFile, env), out, err);
-        case "demo" -> devCommand("io.pgbridge.demo.DemoCommand", rest, err);
-        case "bench" -> devCommand("io.pgbridge.bench.BenchCommand", rest, err);
-        default -> {
-          err.println("unknown command '" + command + "'\n");
-          err.print(USAGE);
-          yield ExitCodes.BAD_CONFIG;
-        }
-      };
+      return command.get().handler().run(
+          new Command.Invocation(List.copyOf(rest), configFile, env, out, err));
     } catch (ConfigProblems e) {
       err.println(e.getMessage());
       return ExitCodes.BAD_CONFIG;
@@ -172,7 +271,7 @@ public final class Main {
       PrintStream err) {
     boolean bridgeOnly = rest.remove("--bridge-only");
     if (!rest.isEmpty()) {
-      err.println("migrate: unexpected argument " + rest.get(0));
+      err.println("migrate: unexpected argument " + rest.get(0) + " (pgbridge migrate --help)");
       return ExitCodes.BAD_CONFIG;
     }
     Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
