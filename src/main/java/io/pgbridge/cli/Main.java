@@ -17,6 +17,7 @@ import io.pgbridge.config.ConfigProblems;
 import io.pgbridge.http.AdminServer;
 import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.migrate.MigrationScript;
 import io.pgbridge.migrate.Migrator;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -83,8 +84,8 @@ public final class Main {
           in -> in.noArguments("run") ? runBridge(in.config(), in.out(), in.err())
               : ExitCodes.BAD_CONFIG),
       Command.of("migrate", "apply the SQL migrations (--bridge-only: skip the reference"
-          + " schema)", """
-          Usage: pgbridge [--config FILE] migrate [--bridge-only]
+          + " schema;\n--print: write the SQL instead of applying it)", """
+          Usage: pgbridge [--config FILE] migrate [--bridge-only] [--print]
 
           Applies the SQL migrations of this build that are not yet recorded in
           <database.schema>.pgbridge_schema_history, in one transaction, with database.schema,
@@ -94,6 +95,12 @@ public final class Main {
           Options:
             --bridge-only  skip the reference schema of the four tables (V001): for an
                            application schema that already has them
+            --print        write the SQL to standard output instead of applying it: every
+                           file in order, placeholders filled, each followed by the insert
+                           into pgbridge_schema_history that 'migrate' records, so that a
+                           later 'migrate' finds it applied. Connects to nothing. Apply it
+                           in one transaction (psql --single-transaction -v ON_ERROR_STOP=1)
+                           or as one Flyway or Liquibase change.
           """ + CONNECTING_EXIT_CODES,
           in -> migrate(in.config(), new ArrayList<>(in.args()), in.out(), in.err())),
       Command.of("check", "validate configuration and connect to PostgreSQL and Kafka, then"
@@ -270,11 +277,16 @@ public final class Main {
   private static int migrate(BridgeConfig config, List<String> rest, PrintStream out,
       PrintStream err) {
     boolean bridgeOnly = rest.remove("--bridge-only");
+    boolean print = rest.remove("--print");
     if (!rest.isEmpty()) {
       err.println("migrate: unexpected argument " + rest.get(0) + " (pgbridge migrate --help)");
       return ExitCodes.BAD_CONFIG;
     }
     Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
+    if (print) {
+      out.print(MigrationScript.render(migrator, bridgeOnly));
+      return ExitCodes.OK;
+    }
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(), "pgbridge-migrate");
     Connection c;

@@ -88,7 +88,7 @@ class MainTest {
     @Test
     void migrateHelpDescribesItsOptions() {
         assertThat(run("migrate", "--help")).isEqualTo(ExitCodes.OK);
-        assertThat(out()).contains("--bridge-only")
+        assertThat(out()).contains("--bridge-only").contains("--print")
                 .contains("pgbridge_schema_history");
     }
 
