@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -22,7 +23,8 @@ import org.apache.kafka.common.config.types.Password;
  * default, validator and documentation, and the sealed, validated result. Instances are
  * immutable and safe to share between threads; build one with {@link ConfigLoader}, which
  * collects every problem before anything connects. Keys under {@code kafka.} other than the
- * declared ones are passed through to the Kafka producer and admin client.
+ * declared ones are passed through to the Kafka producer, and to the admin client when it
+ * declares them.
  */
 public final class BridgeConfig extends AbstractConfig {
 
@@ -458,6 +460,18 @@ public final class BridgeConfig extends AbstractConfig {
       props.put(e.getKey(), v instanceof Password p ? p.value() : v);
     }
     props.put("bootstrap.servers", String.join(",", getList(KAFKA_BOOTSTRAP_SERVERS_CONFIG)));
+    return props;
+  }
+
+  /**
+   * Admin client settings (the topic checks): of {@link #kafkaClientProperties()} only the
+   * keys the admin client itself declares ({@link AdminClientConfig#configNames()}), so that
+   * producer settings such as {@code linger.ms} or {@code acks} never reach it and it logs no
+   * "supplied but not used" warnings.
+   */
+  public Map<String, Object> adminClientProperties() {
+    Map<String, Object> props = kafkaClientProperties();
+    props.keySet().retainAll(AdminClientConfig.configNames());
     return props;
   }
 
