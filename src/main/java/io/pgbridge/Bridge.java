@@ -20,6 +20,8 @@ import io.pgbridge.listen.NotificationParser;
 import io.pgbridge.listen.SqlErrors;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.metrics.WarnOnce;
+import io.pgbridge.publish.DeadLetters;
+import io.pgbridge.publish.ErrorPolicy;
 import io.pgbridge.publish.PublishOutcome;
 import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
@@ -137,9 +139,13 @@ public final class Bridge implements AutoCloseable, StatusSource {
     versions = new VersionCache(config.versionCacheSize());
     RecordBuilder builder = new RecordBuilder(config.valueFormat(),
         config.valueFormat() == BridgeConfig.ValueFormat.ENVELOPE && !stateIsJsonb());
+    DeadLetters deadLetters = config.deadLetterTopic().isEmpty() ? null
+        : new DeadLetters(config.deadLetterTopic(), config.topic(), config.bridgeId(),
+            instanceId, config.deadLetterContextHeaders());
     publisher = new StatePublisher(producer, config.topic(), builder, sources,
         versions, metrics, new Outcome(),
-        config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
+        new ErrorPolicy(config.toleratesAllErrors(), deadLetters, config.logErrors()), ticker,
+        clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId());
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,

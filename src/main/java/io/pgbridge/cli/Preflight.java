@@ -42,8 +42,10 @@ final class Preflight {
           config.topicReplicationFactor(), 30_000);
       warning.ifPresent(warnings::add);
       if (config.toleratesAllErrors() && !config.deadLetterTopic().isEmpty()) {
-        TopicManager.ensure(admin, config.deadLetterTopic(), config.topicCreationEnabled(), 1,
-            config.topicReplicationFactor(), 30_000);
+        TopicManager.ensure(admin, TopicManager.TopicSpec.deadLetters(config.deadLetterTopic(),
+            config.deadLetterTopicPartitions(), config.deadLetterTopicReplicationFactor(),
+            config.deadLetterTopicRetentionMs()), config.topicCreationEnabled(), 30_000)
+            .ifPresent(warnings::add);
       }
     } catch (TopicManager.TopicProblem e) {
       problems.add(e.getMessage());

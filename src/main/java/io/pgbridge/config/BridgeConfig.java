@@ -178,7 +178,42 @@ public final class BridgeConfig extends AbstractConfig {
 
   public static final String ERRORS_DLQ_TOPIC_CONFIG = "errors.deadletterqueue.topic.name";
   private static final String ERRORS_DLQ_TOPIC_DOC =
-      "Dead letter topic for errors.tolerance=all; empty drops the record after counting it.";
+      "Dead letter topic for errors.tolerance=all; empty drops the record after counting it."
+          + " A dead letter is the record as it would have been (key, headers, and the value"
+          + " unless it was too large). With topic.creation.enable a missing topic is created"
+          + " with cleanup.policy=delete: compacting it would keep only the last failure per"
+          + " session.";
+
+  public static final String ERRORS_DLQ_PARTITIONS_CONFIG =
+      "errors.deadletterqueue.topic.partitions";
+  private static final String ERRORS_DLQ_PARTITIONS_DOC =
+      "Partitions of a dead letter topic created by pgbridge.";
+
+  public static final String ERRORS_DLQ_REPLICATION_FACTOR_CONFIG =
+      "errors.deadletterqueue.topic.replication.factor";
+  private static final String ERRORS_DLQ_REPLICATION_FACTOR_DOC =
+      "Replication factor of a dead letter topic created by pgbridge; -1 takes the broker"
+          + " default.";
+
+  public static final String ERRORS_DLQ_RETENTION_MS_CONFIG =
+      "errors.deadletterqueue.topic.retention.ms";
+  private static final String ERRORS_DLQ_RETENTION_MS_DOC =
+      "retention.ms of a dead letter topic created by pgbridge (default 7 days); -1 keeps"
+          + " dead letters until they are deleted by hand.";
+
+  public static final String ERRORS_DLQ_CONTEXT_HEADERS_CONFIG =
+      "errors.deadletterqueue.context.headers.enable";
+  private static final String ERRORS_DLQ_CONTEXT_HEADERS_DOC =
+      "Add headers saying why each dead letter failed, as Kafka Connect's __connect.errors.*"
+          + " under pgbridge's prefix: pgbridge.errors.topic, .bridge.id, .instance, .stage,"
+          + " .class.name, .exception.class.name, .exception.message, .exception.stacktrace"
+          + " and .value.size.";
+
+  public static final String ERRORS_LOG_ENABLE_CONFIG = "errors.log.enable";
+  private static final String ERRORS_LOG_ENABLE_DOC =
+      "Log every record that cannot be published, with its session, version, stage and"
+          + " error (never its value), at ERROR. When false only errors that stop the bridge"
+          + " are logged; tolerated ones are counted in pgbridge_records_deadlettered_total.";
 
   public static final String HTTP_PORT_CONFIG = "http.port";
   private static final String HTTP_PORT_DOC =
@@ -289,6 +324,19 @@ public final class BridgeConfig extends AbstractConfig {
         Importance.MEDIUM, ERRORS_TOLERANCE_DOC, ERRORS, ++o, Width.SHORT, "Error tolerance");
     def.define(ERRORS_DLQ_TOPIC_CONFIG, Type.STRING, "", new TopicNameValidator(true),
         Importance.MEDIUM, ERRORS_DLQ_TOPIC_DOC, ERRORS, ++o, Width.MEDIUM, "Dead letter topic");
+    def.define(ERRORS_DLQ_PARTITIONS_CONFIG, Type.INT, 1, Range.between(1, 10_000),
+        Importance.LOW, ERRORS_DLQ_PARTITIONS_DOC, ERRORS, ++o, Width.SHORT,
+        "Dead letter partitions");
+    def.define(ERRORS_DLQ_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1,
+        new ReplicationFactorValidator(), Importance.LOW, ERRORS_DLQ_REPLICATION_FACTOR_DOC,
+        ERRORS, ++o, Width.SHORT, "Dead letter replication factor");
+    def.define(ERRORS_DLQ_RETENTION_MS_CONFIG, Type.LONG, 604_800_000L, Range.atLeast(-1),
+        Importance.LOW, ERRORS_DLQ_RETENTION_MS_DOC, ERRORS, ++o, Width.SHORT,
+        "Dead letter retention");
+    def.define(ERRORS_DLQ_CONTEXT_HEADERS_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+        ERRORS_DLQ_CONTEXT_HEADERS_DOC, ERRORS, ++o, Width.SHORT, "Dead letter context headers");
+    def.define(ERRORS_LOG_ENABLE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+        ERRORS_LOG_ENABLE_DOC, ERRORS, ++o, Width.SHORT, "Log errors");
 
     o = 0;
     def.define(HTTP_PORT_CONFIG, Type.INT, 8080, Range.between(-1, 65_535), Importance.MEDIUM,
@@ -439,6 +487,26 @@ public final class BridgeConfig extends AbstractConfig {
 
   public String deadLetterTopic() {
     return getString(ERRORS_DLQ_TOPIC_CONFIG);
+  }
+
+  public int deadLetterTopicPartitions() {
+    return getInt(ERRORS_DLQ_PARTITIONS_CONFIG);
+  }
+
+  public short deadLetterTopicReplicationFactor() {
+    return getShort(ERRORS_DLQ_REPLICATION_FACTOR_CONFIG);
+  }
+
+  public long deadLetterTopicRetentionMs() {
+    return getLong(ERRORS_DLQ_RETENTION_MS_CONFIG);
+  }
+
+  public boolean deadLetterContextHeaders() {
+    return getBoolean(ERRORS_DLQ_CONTEXT_HEADERS_CONFIG);
+  }
+
+  public boolean logErrors() {
+    return getBoolean(ERRORS_LOG_ENABLE_CONFIG);
   }
 
   public int httpPort() {
