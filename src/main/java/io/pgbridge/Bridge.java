@@ -2,6 +2,7 @@ package io.pgbridge;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.pgbridge.BridgeState.Role;
@@ -100,6 +101,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     tables.addAll(CHILD_TABLES);
     this.sources = new ChangeSources(tables);
     this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources);
+    metrics.malformedReasons(NotificationParser.REASONS);
     Backoff retry = new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
         ThreadLocalRandom.current()::nextDouble);
     this.coalescer = new SessionCoalescer(ticker, config.debounceMs(), config.debounceMaxMs(),
@@ -204,6 +206,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     hc.setMaximumPoolSize(config.poolSize());
     hc.setMinimumIdle(1);
     hc.setPoolName("pgbridge-" + instanceId);
+    // hikaricp_connections_* {pool}: pool saturation shows as pending threads and acquire time
+    hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(metrics.registry()));
     hc.setConnectionTimeout(10_000);
     hc.setInitializationFailTimeout(-1);
     hc.addDataSourceProperty("ApplicationName", "pgbridge-fetch-" + instanceId);

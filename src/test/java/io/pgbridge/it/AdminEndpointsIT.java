@@ -69,7 +69,17 @@ class AdminEndpointsIT {
           .contains("pgbridge_notification_queue_usage_ratio{")
           .contains("pgbridge_records_skipped_total")
           .contains("kafka_producer_")
-          .contains("jvm_memory_used_bytes");
+          .contains("jvm_memory_used_bytes")
+          .contains("pgbridge_build_info{bridge=\"pgbridge\",kafka_clients=\"")
+          // the fetch pool, through HikariCP's Micrometer tracker
+          .contains("hikaricp_connections_active{pool=\"pgbridge-" + bridge.instanceId())
+          .contains("hikaricp_connections_pending{")
+          .contains("hikaricp_connections_acquire_seconds_count{")
+          // present before the first error, so that rate() and alerts work from the start
+          .contains("pgbridge_errors_total{bridge=\"pgbridge\",kind=\"fetch\"} 0.0")
+          .contains("pgbridge_notifications_malformed_total{bridge=\"pgbridge\","
+              + "reason=\"not_json\"} 0.0")
+          .doesNotContain("quantile=");
 
       JsonNode status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
       assertThat(status.get("role").asText()).isEqualTo("leader");
