@@ -14,6 +14,7 @@ import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.fetch.StateFetcher;
+import io.pgbridge.http.ConnectState;
 import io.pgbridge.http.StatusSource;
 import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.NotificationListener;
@@ -66,7 +67,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private final BridgeConfig config;
   private final Ticker ticker;
   private final String instanceId;
-  private final BridgeState state = new BridgeState();
+  private final BridgeState state;
   private final ChangeSources sources;
   private final BridgeMetrics metrics;
   private final SessionCoalescer coalescer;
@@ -94,6 +95,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     this.config = config;
     this.ticker = ticker;
     this.clock = clock;
+    this.state = new BridgeState(clock);
     this.instanceId = config.bridgeId() + "-"
         + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
     List<String> tables = new ArrayList<>();
@@ -306,7 +308,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   /** Stops the bridge because of {@code cause}; {@link #failure()} reports it. */
   public void fail(Exception cause) {
     if (failure.compareAndSet(null, cause)) {
-      state.lastError(cause.toString());
+      state.lastError(cause.toString(), cause);
       Thread stopper = new Thread(() -> shutdown(false), "pgbridge-stop-" + instanceId);
       stopper.setDaemon(true);
       stopper.start();
@@ -436,9 +438,31 @@ public final class Bridge implements AutoCloseable, StatusSource {
   @Override
   public Map<String, Object> status() {
     Map<String, Object> s = new LinkedHashMap<>();
+    Role role = state.role();
+    String connectState = ConnectState.of(role).name();
+    BridgeState.ErrorReport error = state.lastErrorReport();
+    String trace = role == Role.FAILED && error != null ? error.trace() : null;
+    // Kafka Connect's status fields first (name, type, state, worker_id, trace; connector and
+    // tasks as in GET /connectors/NAME/status), then pgbridge's own
+    s.put("name", config.bridgeId());
+    s.put("type", "source");
+    s.put("state", connectState);
+    s.put("worker_id", instanceId);
+    if (trace != null) {
+      s.put("trace", trace);
+    }
+    s.put("connector", Map.of("state", connectState, "worker_id", instanceId));
+    Map<String, Object> task = new LinkedHashMap<>();
+    task.put("id", 0);
+    task.put("state", connectState);
+    task.put("worker_id", instanceId);
+    if (trace != null) {
+      task.put("trace", trace);
+    }
+    s.put("tasks", List.of(task));
     s.put("bridgeId", config.bridgeId());
     s.put("instance", instanceId);
-    s.put("role", state.role().name().toLowerCase(java.util.Locale.ROOT));
+    s.put("role", role.name().toLowerCase(java.util.Locale.ROOT));
     s.put("ready", ready());
     Map<String, Object> listen = new LinkedHashMap<>();
     listen.put("channel", config.channel());
@@ -456,7 +480,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     s.put("inFlightSessions", coalescer.inFlightCount());
     s.put("outstandingRecords", publisher == null ? 0 : publisher.outstanding());
     s.put("topic", config.topic());
-    s.put("lastError", state.lastError());
+    s.put("lastError", error == null ? null : error.message());
+    s.put("lastErrorAt", error == null ? null : error.at().toString());
     s.put("version", Versions.pgbridge());
     s.put("kafkaClientVersion", Versions.kafkaClient());
     return s;

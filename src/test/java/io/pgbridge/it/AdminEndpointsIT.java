@@ -83,6 +83,11 @@ class AdminEndpointsIT {
 
       JsonNode status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
       assertThat(status.get("role").asText()).isEqualTo("leader");
+      assertThat(status.get("state").asText()).isEqualTo("RUNNING");
+      assertThat(status.get("connector").get("state").asText()).isEqualTo("RUNNING");
+      assertThat(status.get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+      assertThat(status.get("worker_id").asText()).isEqualTo(bridge.instanceId());
+      assertThat(status.has("trace")).isFalse();
       assertThat(status.get("listener").get("connected").asBoolean()).isTrue();
       assertThat(status.has("checkpoint")).isTrue();
       assertThat(status.has("dirtySessions")).isTrue();
@@ -90,6 +95,37 @@ class AdminEndpointsIT {
           .get("database.password") + "\"");
     } finally {
       bridge.stop();
+      registry.close();
+    }
+  }
+
+  @Test
+  void aStandbyIsUnassignedInConnectTermsAndStillReady() throws Exception {
+    BridgeHarness h = BridgeHarness.create("admin_standby", 1);
+    PrometheusMeterRegistry registry = Main.newRegistry();
+    Bridge leader = h.startBridge(Map.of());
+    Bridge standby = new Bridge(ConfigLoader.fromMap(h.settings(Map.of())), registry);
+    try (AdminServer server = new AdminServer(0, registry, standby)) {
+      server.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!"leader".equals(leader.status().get("role")) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(leader.status()).containsEntry("state", "RUNNING");
+      standby.start();
+      String base = "http://127.0.0.1:" + server.port();
+      JsonNode status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
+      while (!"standby".equals(status.get("role").asText()) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+        status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
+      }
+      assertThat(status.get("role").asText()).isEqualTo("standby");
+      assertThat(status.get("state").asText()).isEqualTo("UNASSIGNED");
+      assertThat(status.get("tasks").get(0).get("state").asText()).isEqualTo("UNASSIGNED");
+      assertThat(get(base + AdminServer.READY_PATH).statusCode()).isEqualTo(200);
+    } finally {
+      standby.stop();
+      leader.stop();
       registry.close();
     }
   }
