@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code pgbridge} command line: the commands of {@link #COMMANDS} ({@code run},
@@ -42,6 +44,8 @@ import java.util.concurrent.CountDownLatch;
  * Runs on the calling thread.
  */
 public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private static final String HEADER = """
       Usage: pgbridge [--config FILE] COMMAND [OPTIONS]
@@ -84,7 +88,8 @@ public final class Main {
           or Ctrl-C it publishes what is dirty or in flight (bounded by shutdown.timeout.ms),
           stores a final checkpoint and exits 0.
           """ + CONNECTING_EXIT_CODES,
-          in -> in.noArguments("run") ? runBridge(in.config(), in.out(), in.err())
+          in -> in.noArguments("run")
+              ? logged(in, (config, logging) -> runBridge(config, logging, in.err()))
               : ExitCodes.BAD_CONFIG),
       Command.of("migrate", "apply the SQL migrations (--bridge-only: skip the reference"
           + " schema;\n--print: write the SQL instead of applying it)", """
@@ -105,7 +110,8 @@ public final class Main {
                            in one transaction (psql --single-transaction -v ON_ERROR_STOP=1)
                            or as one Flyway or Liquibase change.
           """ + CONNECTING_EXIT_CODES,
-          in -> migrate(in.config(), new ArrayList<>(in.args()), in.out(), in.err())),
+          in -> logged(in, (config, logging) -> migrate(config, new ArrayList<>(in.args()),
+              in.out(), in.err()))),
       Command.of("check", "validate configuration and connect to PostgreSQL and Kafka, then"
           + " exit", """
           Usage: pgbridge [--config FILE] check
@@ -116,7 +122,8 @@ public final class Main {
           exists (created when topic.creation.enable=true), as does the dead letter topic
           when one is configured. Changes nothing else.
           """ + CONNECTING_EXIT_CODES,
-          in -> in.noArguments("check") ? check(in.config(), in.out(), in.err())
+          in -> in.noArguments("check")
+              ? logged(in, (config, logging) -> check(config, in.out(), in.err()))
               : ExitCodes.BAD_CONFIG),
       new Command("demo", "start embedded PostgreSQL and Kafka, a simulated workload and the"
           + " bridge\n(--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout"
@@ -268,9 +275,9 @@ public final class Main {
     out.println("configuration: ok");
     List<String> warnings = new ArrayList<>();
     List<String> problems = Preflight.run(config, warnings);
-    warnings.forEach(w -> out.println("warning: " + w));
+    warnings.forEach(w -> report(config, out, "warning: ", w));
     if (!problems.isEmpty()) {
-      problems.forEach(p -> err.println("problem: " + p));
+      problems.forEach(p -> report(config, err, "problem: ", p));
       return ExitCodes.UNAVAILABLE;
     }
     out.println("database: ok; kafka: ok; topic " + config.topic() + ": ok");
@@ -314,17 +321,21 @@ public final class Main {
     }
   }
 
-  private static int runBridge(BridgeConfig config, PrintStream out, PrintStream err)
+  private static int runBridge(BridgeConfig config, Logging logging, PrintStream err)
       throws InterruptedException {
+    PrometheusMeterRegistry registry = newRegistry();
+    // created (not started) before the checks, so that their log lines carry its instance id
+    Bridge bridge = new Bridge(config, registry);
+    logging.bridge(bridge.instanceId(), () -> bridge.state().role());
     List<String> warnings = new ArrayList<>();
     List<String> problems = Preflight.run(config, warnings);
-    warnings.forEach(w -> err.println("warning: " + w));
+    // in JSON mode every line on stderr is a log event, these too
+    warnings.forEach(w -> report(config, err, "warning: ", w));
     if (!problems.isEmpty()) {
-      problems.forEach(p -> err.println("problem: " + p));
+      problems.forEach(p -> report(config, err, "problem: ", p));
+      registry.close();
       return ExitCodes.UNAVAILABLE;
     }
-    PrometheusMeterRegistry registry = newRegistry();
-    Bridge bridge = new Bridge(config, registry);
     // before the start: a SIGTERM while starting (a rollout right after a deploy) still stops
     // gracefully and exits 0, instead of taking the JVM's default of 143
     CountDownLatch finished = Signals.onTerminate(bridge::stop);
@@ -338,7 +349,8 @@ public final class Main {
       bridge.awaitTermination();
       return bridge.failure() == null ? ExitCodes.OK : ExitCodes.FAILURE;
     } catch (java.io.IOException e) {
-      err.println("cannot open http.port " + config.httpPort() + ": " + e.getMessage());
+      report(config, err, "", "cannot open http.port " + config.httpPort() + ": "
+          + e.getMessage());
       bridge.stop();
       return ExitCodes.BAD_CONFIG;
     } finally {
@@ -348,6 +360,33 @@ public final class Main {
       registry.close();
       finished.countDown();
     }
+  }
+
+  /** A check's finding: a line on {@code stream}, or with log.format=json a log event. */
+  private static void report(BridgeConfig config, PrintStream err, String prefix,
+      String message) {
+    if (!config.jsonLogs()) {
+      err.println(prefix + message);
+    } else if (prefix.startsWith("warning")) {
+      log.warn(message);
+    } else {
+      log.error(message);
+    }
+  }
+
+  /** Loads the configuration and runs {@code handler} with the logging it asks for. */
+  private static int logged(Command.Invocation in, Configured handler)
+      throws InterruptedException {
+    BridgeConfig config = in.config();
+    try (Logging logging = Logging.configure(config, in.err())) {
+      return handler.run(config, logging);
+    }
+  }
+
+  /** A command body that needs the loaded configuration. */
+  @FunctionalInterface
+  private interface Configured {
+    int run(BridgeConfig config, Logging logging) throws InterruptedException;
   }
 
   /**

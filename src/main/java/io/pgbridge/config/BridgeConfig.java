@@ -224,6 +224,14 @@ public final class BridgeConfig extends AbstractConfig {
       "On SIGTERM, how long in-flight and dirty sessions may take to publish before the"
           + " producer is closed. What is left is republished by the next start's catch-up.";
 
+  public static final String LOG_FORMAT_CONFIG = "log.format";
+  private static final String LOG_FORMAT_DOC =
+      "Format of the pgbridge command's log lines on stderr: text (one line per event) or"
+          + " json (one JSON object per line, Logback's JsonEncoder: timestamp, level,"
+          + " threadName, loggerName, mdc, formattedMessage, throwable). Either way every line"
+          + " carries the bridge id, instance and role (MDC bridge, instance, role). The level"
+          + " of pgbridge's own loggers is set by the environment variable PGBRIDGE_LOG_LEVEL.";
+
   private static final ConfigDef CONFIG = buildConfigDef();
 
   private static ConfigDef buildConfigDef() {
@@ -344,6 +352,8 @@ public final class BridgeConfig extends AbstractConfig {
     def.define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, 30_000L, Range.between(0, 3_600_000),
         Importance.LOW, SHUTDOWN_TIMEOUT_MS_DOC, OPERATIONS, ++o, Width.SHORT,
         "Shutdown timeout");
+    def.define(LOG_FORMAT_CONFIG, Type.STRING, "text", ValidString.in("text", "json"),
+        Importance.MEDIUM, LOG_FORMAT_DOC, OPERATIONS, ++o, Width.SHORT, "Log format");
     return def;
   }
 
@@ -515,6 +525,11 @@ public final class BridgeConfig extends AbstractConfig {
 
   public long shutdownTimeoutMs() {
     return getLong(SHUTDOWN_TIMEOUT_MS_CONFIG);
+  }
+
+  /** True for {@code log.format=json}. */
+  public boolean jsonLogs() {
+    return "json".equals(getString(LOG_FORMAT_CONFIG));
   }
 
   /**
