@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,7 @@ class DockerfileTest {
 
   @Test
   void startsTheJarWithTheArgumentsTheChartPasses() {
-    JsonNode container = RenderedChart.render(tmp, Map.of()).bridgeContainer();
+    JsonNode container = RenderedChart.render(tmp, ValueSets.DEFAULTS.values).bridgeContainer();
     List<String> chartArgs = RenderedChart.textList(container.path("args"));
 
     assertThat(dockerfile.execForm("ENTRYPOINT"))
@@ -50,7 +49,7 @@ class DockerfileTest {
 
   @Test
   void runsAsTheNonRootUserTheChartRequires() {
-    JsonNode container = RenderedChart.render(tmp, Map.of()).bridgeContainer();
+    JsonNode container = RenderedChart.render(tmp, ValueSets.DEFAULTS.values).bridgeContainer();
     int chartUser = container.path("securityContext").path("runAsUser").asInt();
 
     String user = dockerfile.last("USER");
@@ -61,7 +60,7 @@ class DockerfileTest {
 
   @Test
   void exposesTheChartsDefaultHttpPort() {
-    RenderedChart chart = RenderedChart.render(tmp, Map.of());
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.DEFAULTS.values);
     String httpPort = RenderedChart.parse(chart.propertiesText(RenderedChart.FULLNAME))
         .getProperty("http.port");
 

@@ -7,9 +7,37 @@ import java.util.Map;
 /** The value sets the chart is rendered with, each as a user would write values.yaml. */
 enum ValueSets {
 
-  DEFAULTS(Map.of()),
+  /** The least a default install needs: the Secret with the database password. */
+  DEFAULTS(Map.of("database", Map.of("passwordSecret", Map.of("name", "pg-credentials")))),
+
+  /** Trust or certificate authentication: no password Secret, said explicitly. */
+  PASSWORDLESS(Map.of(
+      "database", Map.of("passwordless", true),
+      "config", configOf("database.url",
+          "jdbc:postgresql://db:5432/app?sslmode=verify-full&sslcert=/etc/pg-tls/tls.crt"
+              + "&sslkey=/etc/pg-tls/tls.pk8"))),
+
+  /** A managed database's Secret (CloudNativePG publishes username, password, jdbc-uri). */
+  MANAGED_DATABASE(Map.of("database", Map.of(
+      "passwordSecret", Map.of("name", "gen-pg-app", "key", "password"),
+      "userSecret", Map.of("name", "gen-pg-app", "key", "username"),
+      "urlSecret", Map.of("name", "gen-pg-app", "key", "jdbc-uri")))),
+
+  /** OAuth client credentials and a PEM client certificate, all from Secrets. */
+  KAFKA_SECRET_SETTINGS(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "config", configOf(
+          "kafka.security.protocol", "SASL_SSL",
+          "kafka.sasl.mechanism", "OAUTHBEARER",
+          "kafka.ssl.keystore.type", "PEM"),
+      "kafka", Map.of("secretSettings", Map.of(
+          "sasl.oauthbearer.client.credentials.client.secret",
+          Map.of("name", "kafka-oauth", "key", "client-secret"),
+          "ssl.keystore.key", Map.of("name", "kafka-pem", "key", "tls.key"),
+          "ssl.keystore.certificate.chain", Map.of("name", "kafka-pem", "key", "tls.crt"))))),
 
   MONITORING(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
       "serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus")),
       "prometheusRule", Map.of("enabled", true, "lagP99ThresholdSeconds", 2.5),
       "dashboard", Map.of("enabled", true, "namespace", "monitoring"))),
@@ -30,6 +58,7 @@ enum ValueSets {
                   "passwordKey", "user.password", "keyPasswordKey", "user.password"))))),
 
   SCALED_CUSTOM(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
       "replicaCount", 3,
       "terminationGracePeriodSeconds", 75,
       "config", configOf(
@@ -55,6 +84,19 @@ enum ValueSets {
 
   ValueSets(Map<String, Object> values) {
     this.values = values;
+  }
+
+  /** {@link #DEFAULTS} with {@code overrides} merged in (maps merged key by key). */
+  static Map<String, Object> defaultsWith(Map<String, ?> overrides) {
+    return merge(DEFAULTS.values, overrides);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> merge(Map<String, ?> base, Map<String, ?> overrides) {
+    Map<String, Object> out = new LinkedHashMap<>(base);
+    overrides.forEach((k, v) -> out.merge(k, v, (a, b) -> a instanceof Map && b instanceof Map
+        ? merge((Map<String, ?>) a, (Map<String, ?>) b) : b));
+    return out;
   }
 
   private static Map<String, Object> configOf(Object... kv) {
