@@ -271,7 +271,7 @@ when one kafka.* setting would come from two places.
 {{- end }}
 {{- end -}}
 
-{{/* Mounts shared by the bridge and the migration Job; $configMap names the ConfigMap. */}}
+{{/* Mounts shared by every pgbridge container: bridge, migration Job, helm test Pod. */}}
 {{- define "pgbridge.volumeMounts" -}}
 - name: config
   mountPath: /etc/pgbridge/pgbridge.properties
@@ -284,8 +284,12 @@ when one kafka.* setting would come from two places.
   mountPath: {{ .Values.kafka.tls.mountPath }}
   readOnly: true
 {{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
+{{/* Their volumes; .configMap names the ConfigMap with pgbridge.properties. */}}
 {{- define "pgbridge.volumes" -}}
 - name: config
   configMap:
@@ -298,5 +302,8 @@ when one kafka.* setting would come from two places.
   secret:
     secretName: {{ .root.Values.kafka.tls.secretName }}
     defaultMode: 0440
+{{- end }}
+{{- with .root.Values.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}

@@ -76,6 +76,21 @@ enum ValueSets {
           "kafka.client.id", "pgbridge\\eu"),
       "service", Map.of("port", 80))),
 
+  /** A PostgreSQL CA and a logging configuration mounted, more environment. */
+  EXTRAS(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
+      "config", configOf("database.url",
+          "jdbc:postgresql://db:5432/app?sslmode=verify-full&sslrootcert=/etc/pgbridge/pg-ca/ca.crt"),
+      "extraVolumes", List.of(
+          Map.of("name", "pg-ca", "secret", Map.of("secretName", "pg-ca")),
+          Map.of("name", "logging", "configMap", Map.of("name", "pgbridge-logback"))),
+      "extraVolumeMounts", List.of(
+          Map.of("name", "pg-ca", "mountPath", "/etc/pgbridge/pg-ca", "readOnly", true),
+          Map.of("name", "logging", "mountPath", "/etc/pgbridge/logback", "readOnly", true)),
+      "extraEnv", List.of(Map.of("name", "PGBRIDGE_DEBOUNCE_MS", "value", "50")),
+      "extraEnvFrom", List.of(Map.of("configMapRef", Map.of("name", "pgbridge-env"))))),
+
   MIGRATIONS(Map.of(
       "migrations", Map.of("enabled", true),
       "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "password"))));
