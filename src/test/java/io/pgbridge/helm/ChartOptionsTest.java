@@ -24,7 +24,43 @@ class ChartOptionsTest {
     for (JsonNode job : chart.ofKind("Job")) {
       out.add(new JsonNode[] {job, RenderedChart.container(job, "migrate")});
     }
+    for (JsonNode pod : chart.ofKind("Pod")) {
+      out.add(new JsonNode[] {pod, RenderedChart.container(pod, "check")});
+    }
     return out;
+  }
+
+  @Test
+  void helmTestRunsCheckWithTheBridgesConfigurationSecretsAndMounts() throws IOException {
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.SECURED_KAFKA.values);
+    JsonNode pod = chart.get("Pod", RenderedChart.FULLNAME + "-check");
+    JsonNode container = RenderedChart.container(pod, "check");
+    JsonNode bridge = chart.bridgeContainer();
+
+    assertThat(pod.path("metadata").path("annotations").path(RenderedChart.HOOK_PREFIX)
+        .asText()).isEqualTo("test");
+    assertThat(pod.path("spec").path("restartPolicy").asText()).isEqualTo("Never");
+    assertThat(RenderedChart.textList(container.path("args")))
+        .containsExactly("check", "--config", "/etc/pgbridge/pgbridge.properties");
+    assertThat(container.path("env")).isEqualTo(bridge.path("env"));
+    assertThat(container.path("volumeMounts")).isEqualTo(bridge.path("volumeMounts"));
+    // the release's own ConfigMap: it exists by the time 'helm test' runs
+    String config = HelmChartTest.mountAt(container, "/etc/pgbridge/pgbridge.properties");
+    assertThat(HelmChartTest.volume(pod, config).path("configMap").path("name").asText())
+        .isEqualTo(RenderedChart.FULLNAME);
+    BridgeConfig checked = HelmChartTest.load(tmp, chart, RenderedChart.FULLNAME, container);
+    BridgeConfig running = HelmChartTest.load(tmp, chart, RenderedChart.FULLNAME, bridge);
+    assertThat(checked.describe()).isEqualTo(running.describe());
+    assertThat(checked.kafkaClientProperties()).isEqualTo(running.kafkaClientProperties());
+    assertThat(HelmChartTest.labels(pod)).containsEntry("app.kubernetes.io/component", "test");
+  }
+
+  @Test
+  void helmTestCanBeLeftOut() {
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.defaultsWith(
+        java.util.Map.of("helmTest", java.util.Map.of("enabled", false))));
+
+    assertThat(chart.ofKind("Pod")).isEmpty();
   }
 
   @Test

@@ -287,11 +287,11 @@ class HelmChartTest {
   @EnumSource(ValueSets.class)
   void podsRunRestrictedWithAWritableTmpOnly(ValueSets set) {
     RenderedChart chart = RenderedChart.render(tmp, set.values);
-    List<JsonNode> workloads = new ArrayList<>(chart.ofKind("Deployment"));
-    workloads.addAll(chart.ofKind("Job"));
+    List<JsonNode> workloads = chart.workloads();
 
+    assertThat(workloads).hasSizeGreaterThanOrEqualTo(2);
     for (JsonNode workload : workloads) {
-      JsonNode podSpec = workload.path("spec").path("template").path("spec");
+      JsonNode podSpec = RenderedChart.podSpec(workload);
       assertThat(podSpec.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
       assertThat(podSpec.path("securityContext").path("seccompProfile").path("type").asText())
           .isEqualTo("RuntimeDefault");
@@ -512,7 +512,7 @@ class HelmChartTest {
   }
 
   static JsonNode volume(JsonNode workload, String name) {
-    for (JsonNode volume : workload.path("spec").path("template").path("spec").path("volumes")) {
+    for (JsonNode volume : RenderedChart.podSpec(workload).path("volumes")) {
       if (name.equals(volume.path("name").asText())) {
         return volume;
       }

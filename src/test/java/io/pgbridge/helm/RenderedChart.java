@@ -146,8 +146,22 @@ final class RenderedChart {
     return container(deployment(), "pgbridge");
   }
 
+  /** The pod spec of a Pod, or of a Deployment's or Job's pod template. */
+  static JsonNode podSpec(JsonNode workload) {
+    return "Pod".equals(workload.path("kind").asText()) ? workload.path("spec")
+        : workload.path("spec").path("template").path("spec");
+  }
+
+  /** Every resource that runs pgbridge: Deployment, Jobs and Pods. */
+  List<JsonNode> workloads() {
+    List<JsonNode> out = new ArrayList<>(ofKind("Deployment"));
+    out.addAll(ofKind("Job"));
+    out.addAll(ofKind("Pod"));
+    return out;
+  }
+
   static JsonNode container(JsonNode workload, String name) {
-    for (JsonNode c : workload.path("spec").path("template").path("spec").path("containers")) {
+    for (JsonNode c : podSpec(workload).path("containers")) {
       if (name.equals(c.path("name").asText())) {
         return c;
       }
