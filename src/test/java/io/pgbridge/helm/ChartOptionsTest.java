@@ -1,6 +1,7 @@
 package io.pgbridge.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgbridge.config.BridgeConfig;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,9 +58,55 @@ class ChartOptionsTest {
   }
 
   @Test
+  void networkPolicyOpensTheHttpPortToTheGivenSourcesAndEgressToDnsAndTheGivenRules() {
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.NETWORK_POLICY.values);
+    JsonNode spec = chart.get("NetworkPolicy", RenderedChart.FULLNAME).path("spec");
+
+    // it selects every pgbridge pod of the release: the bridge and the hook pods
+    Map<String, String> selector = HelmChartTest.toMap(spec.path("podSelector")
+        .path("matchLabels"));
+    for (JsonNode workload : chart.workloads()) {
+      JsonNode podLabels = "Pod".equals(workload.path("kind").asText())
+          ? workload.path("metadata").path("labels")
+          : workload.path("spec").path("template").path("metadata").path("labels");
+      assertThat(HelmChartTest.toMap(podLabels)).containsAllEntriesOf(selector);
+    }
+    assertThat(RenderedChart.textList(spec.path("policyTypes")))
+        .containsExactly("Ingress", "Egress");
+    JsonNode ingress = spec.path("ingress").get(0);
+    assertThat(ingress.path("ports").get(0).path("port").asInt())
+        .isEqualTo(HelmChartTest.containerPort(chart.bridgeContainer(), "http"));
+    assertThat(ingress.path("from").get(0).path("namespaceSelector").path("matchLabels")
+        .path("kubernetes.io/metadata.name").asText()).isEqualTo("monitoring");
+    JsonNode egress = spec.path("egress");
+    assertThat(egress).hasSize(2);
+    assertThat(egress.get(0).path("ports").findValuesAsText("protocol"))
+        .containsExactlyInAnyOrder("UDP", "TCP");
+    assertThat(egress.get(0).path("ports").findValues("port")).allMatch(p -> p.asInt() == 53);
+    assertThat(egress.get(1).path("ports").findValues("port")).extracting(JsonNode::asInt)
+        .containsExactly(5432, 9093);
+  }
+
+  @Test
+  void networkPolicyLeavesEgressAloneUnlessRestrictedAndRefusesARestrictionWithoutRules() {
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.defaultsWith(Map.of(
+        "networkPolicy", Map.of("enabled", true))));
+    JsonNode spec = chart.get("NetworkPolicy", RenderedChart.FULLNAME).path("spec");
+
+    assertThat(RenderedChart.textList(spec.path("policyTypes"))).containsExactly("Ingress");
+    assertThat(spec.has("egress")).isFalse();
+    assertThat(spec.path("ingress").get(0).has("from")).as("any source").isFalse();
+    assertThat(RenderedChart.render(tmp, ValueSets.DEFAULTS.values).ofKind("NetworkPolicy"))
+        .isEmpty();
+    assertThatThrownBy(() -> RenderedChart.render(tmp, ValueSets.defaultsWith(Map.of(
+        "networkPolicy", Map.of("enabled", true, "egress", Map.of("restrict", true))))))
+        .hasMessageContaining("networkPolicy.egress.rules");
+  }
+
+  @Test
   void helmTestCanBeLeftOut() {
     RenderedChart chart = RenderedChart.render(tmp, ValueSets.defaultsWith(
-        java.util.Map.of("helmTest", java.util.Map.of("enabled", false))));
+        Map.of("helmTest", Map.of("enabled", false))));
 
     assertThat(chart.ofKind("Pod")).isEmpty();
   }

@@ -91,6 +91,18 @@ enum ValueSets {
       "extraEnv", List.of(Map.of("name", "PGBRIDGE_DEBOUNCE_MS", "value", "50")),
       "extraEnvFrom", List.of(Map.of("configMapRef", Map.of("name", "pgbridge-env"))))),
 
+  /** Ingress to the http port from the monitoring namespace; egress to DNS, database, Kafka. */
+  NETWORK_POLICY(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "networkPolicy", Map.of(
+          "enabled", true,
+          "ingressFrom", List.of(Map.of("namespaceSelector",
+              Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")))),
+          "egress", Map.of("restrict", true, "rules", List.of(
+              Map.of("to", List.of(Map.of("ipBlock", Map.of("cidr", "10.20.0.0/16"))),
+                  "ports", List.of(Map.of("port", 5432, "protocol", "TCP"),
+                      Map.of("port", 9093, "protocol", "TCP")))))))),
+
   MIGRATIONS(Map.of(
       "migrations", Map.of("enabled", true),
       "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "password"))));
