@@ -223,7 +223,7 @@ class HelmChartTest {
       // Scoped to this bridge: the 'bridge' tag carries bridge.id.
       assertThat(expr).as(alert).contains("bridge=\"" + RenderedChart.FULLNAME + "\"");
     });
-    assertThat(alerts.get("PgbridgeNoLeader")).contains("sum(pgbridge_leader{").contains("< 1");
+    assertThat(alerts.get("PgbridgeNoLeader")).contains("(pgbridge_leader{").contains("< 1");
     assertThat(MetricsContract.metricsIn(alerts.get("PgbridgeLagHigh")))
         .containsExactly("pgbridge_lag_notification_to_ack_seconds_bucket");
     assertThat(alerts.get("PgbridgeLagHigh")).contains("histogram_quantile(0.99").endsWith("> 2.5");
