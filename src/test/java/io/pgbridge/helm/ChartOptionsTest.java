@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgbridge.config.BridgeConfig;
+import io.pgbridge.http.AdminServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,6 +102,35 @@ class ChartOptionsTest {
     assertThatThrownBy(() -> RenderedChart.render(tmp, ValueSets.defaultsWith(Map.of(
         "networkPolicy", Map.of("enabled", true, "egress", Map.of("restrict", true))))))
         .hasMessageContaining("networkPolicy.egress.rules");
+  }
+
+  @Test
+  void podMonitorScrapesTheMetricsPathOfEachBridgePodAndNoHookPod() {
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.POD_MONITOR.values);
+    JsonNode monitor = chart.get("PodMonitor", RenderedChart.FULLNAME);
+    Map<String, String> selector = HelmChartTest.toMap(monitor.path("spec").path("selector")
+        .path("matchLabels"));
+    JsonNode endpoint = monitor.path("spec").path("podMetricsEndpoints").get(0);
+
+    assertThat(HelmChartTest.toMap(chart.deployment().path("spec").path("template")
+        .path("metadata").path("labels"))).containsAllEntriesOf(selector);
+    for (JsonNode hook : chart.workloads()) {
+      if (!"Deployment".equals(hook.path("kind").asText())) {
+        JsonNode labels = "Pod".equals(hook.path("kind").asText())
+            ? hook.path("metadata").path("labels")
+            : hook.path("spec").path("template").path("metadata").path("labels");
+        assertThat(HelmChartTest.toMap(labels)).as(hook.path("metadata").path("name").asText())
+            .doesNotContainEntry("app.kubernetes.io/component", "bridge");
+      }
+    }
+    assertThat(endpoint.path("path").asText()).isEqualTo(AdminServer.METRICS_PATH);
+    assertThat(HelmChartTest.containerPort(chart.bridgeContainer(), endpoint.path("port")
+        .asText())).isPositive();
+    assertThat(HelmChartTest.labels(monitor)).containsEntry("release", "prometheus");
+    assertThat(chart.ofKind("ServiceMonitor")).isEmpty();
+    assertThatThrownBy(() -> RenderedChart.render(tmp, ValueSets.defaultsWith(Map.of(
+        "podMonitor", Map.of("enabled", true), "serviceMonitor", Map.of("enabled", true)))))
+        .hasMessageContaining("choose one");
   }
 
   @Test

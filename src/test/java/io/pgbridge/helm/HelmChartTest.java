@@ -195,6 +195,8 @@ class HelmChartTest {
     RenderedChart chart = RenderedChart.render(tmp, ValueSets.DEFAULTS.values);
 
     assertThat(chart.ofKind("ServiceMonitor")).isEmpty();
+    assertThat(chart.ofKind("PodMonitor")).isEmpty();
+    assertThat(chart.ofKind("NetworkPolicy")).isEmpty();
     assertThat(chart.ofKind("PrometheusRule")).isEmpty();
     assertThat(chart.find("ConfigMap", RenderedChart.FULLNAME + "-dashboard")).isEmpty();
     assertThat(chart.ofKind("Job")).isEmpty();

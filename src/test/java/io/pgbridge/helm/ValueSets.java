@@ -103,6 +103,13 @@ enum ValueSets {
                   "ports", List.of(Map.of("port", 5432, "protocol", "TCP"),
                       Map.of("port", 9093, "protocol", "TCP")))))))),
 
+  /** Pods scraped directly (PodMonitor instead of ServiceMonitor), with the alerts. */
+  POD_MONITOR(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
+      "podMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus")),
+      "prometheusRule", Map.of("enabled", true))),
+
   MIGRATIONS(Map.of(
       "migrations", Map.of("enabled", true),
       "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "password"))));
