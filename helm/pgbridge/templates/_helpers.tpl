@@ -195,8 +195,10 @@ when one kafka.* setting would come from two places.
 
 {{/* Environment shared by the bridge and the hook pods: JVM options and secrets. */}}
 {{- define "pgbridge.env" -}}
+{{- with .Values.javaToolOptions }}
 - name: JAVA_TOOL_OPTIONS
-  value: {{ .Values.javaToolOptions | quote }}
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.database.urlSecret }}
 {{- if .name }}
 - name: PGBRIDGE_DATABASE_URL

@@ -312,7 +312,6 @@ class HelmChartTest {
         assertThat(volume(workload, tmpVolume).has("emptyDir")).isTrue();
         assertThat(container.path("resources").path("limits").path("memory").isMissingNode())
             .isFalse();
-        assertThat(envValue(container, "JAVA_TOOL_OPTIONS")).contains("-XX:MaxRAMPercentage=75");
       }
     }
   }
