@@ -66,11 +66,16 @@ class ChartOptionsTest {
     // it selects every pgbridge pod of the release: the bridge and the hook pods
     Map<String, String> selector = HelmChartTest.toMap(spec.path("podSelector")
         .path("matchLabels"));
+    JsonNode expression = spec.path("podSelector").path("matchExpressions").get(0);
+    assertThat(expression.path("operator").asText()).isEqualTo("In");
+    List<String> components = RenderedChart.textList(expression.path("values"));
+    assertThat(chart.workloads()).hasSize(3);
     for (JsonNode workload : chart.workloads()) {
       JsonNode podLabels = "Pod".equals(workload.path("kind").asText())
           ? workload.path("metadata").path("labels")
           : workload.path("spec").path("template").path("metadata").path("labels");
       assertThat(HelmChartTest.toMap(podLabels)).containsAllEntriesOf(selector);
+      assertThat(components).contains(podLabels.path(expression.path("key").asText()).asText());
     }
     assertThat(RenderedChart.textList(spec.path("policyTypes")))
         .containsExactly("Ingress", "Egress");

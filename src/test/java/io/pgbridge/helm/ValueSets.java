@@ -94,6 +94,7 @@ enum ValueSets {
   /** Ingress to the http port from the monitoring namespace; egress to DNS, database, Kafka. */
   NETWORK_POLICY(Map.of(
       "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
       "networkPolicy", Map.of(
           "enabled", true,
           "ingressFrom", List.of(Map.of("namespaceSelector",
