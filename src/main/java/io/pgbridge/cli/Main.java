@@ -106,9 +106,10 @@ public final class Main {
             --print        write the SQL to standard output instead of applying it: every
                            file in order, placeholders filled, each followed by the insert
                            into pgbridge_schema_history that 'migrate' records, so that a
-                           later 'migrate' finds it applied. Connects to nothing. Apply it
-                           in one transaction (psql --single-transaction -v ON_ERROR_STOP=1)
-                           or as one Flyway or Liquibase change.
+                           later 'migrate' finds it applied. Connects to nothing, but
+                           reads the same configuration (for the names it fills in). Apply
+                           it in one transaction (psql --single-transaction -v
+                           ON_ERROR_STOP=1) or as one Flyway or Liquibase change.
           """ + CONNECTING_EXIT_CODES,
           in -> logged(in, (config, logging) -> migrate(config, new ArrayList<>(in.args()),
               in.out(), in.err()))),
