@@ -1,12 +1,24 @@
 # Runtime image of pgbridge. It packages an artifact built beforehand, so build in this order:
 #   mvn -DskipTests package
-#   docker build -t pgbridge/pgbridge:0.1.0 .
+#   docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
+#     -t pgbridge/pgbridge:0.1.0 .
 # Only target/pgbridge.jar, target/lib/ and sql/ enter the build context (.dockerignore);
 # the demo, the embedded test infrastructure and the benchmarks are never in them.
-FROM eclipse-temurin:17-jre
+#
+# The base image is pinned by version, so a rebuild gets the same JRE; move it deliberately
+# (and pin its digest as well where a registry policy asks for that).
+FROM eclipse-temurin:17.0.19_10-jre-noble
 
+# OCI annotations: what is inside and where it was built from.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/pgbridge/pgbridge
 LABEL org.opencontainers.image.title="pgbridge" \
-      org.opencontainers.image.description="PostgreSQL LISTEN/NOTIFY to keyed, ordered, de-duplicated Kafka state records"
+      org.opencontainers.image.description="PostgreSQL LISTEN/NOTIFY to keyed, ordered, de-duplicated Kafka state records" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:17.0.19_10-jre-noble"
 
 # A fixed numeric uid, so that Kubernetes can check runAsNonRoot without reading /etc/passwd.
 RUN groupadd --system --gid 10001 pgbridge \
@@ -23,5 +35,11 @@ COPY sql/ /opt/pgbridge/sql/
 # Files stay owned by root: the process can read but not change them.
 USER 10001:10001
 EXPOSE 8080
-ENTRYPOINT ["java", "-jar", "/opt/pgbridge/pgbridge.jar"]
+# JVM flags for containers, in the image so that a plain 'docker run -m 1g' is sized right:
+# the heap is 75% of the container's memory limit, and an OutOfMemoryError ends the process
+# (the orchestrator restarts it) instead of leaving a half-working bridge. They are on the
+# command line rather than in JAVA_TOOL_OPTIONS, which the JVM echoes to stderr at every
+# start ("Picked up ..."), a non-JSON line with log.format=json. JAVA_TOOL_OPTIONS still adds
+# flags; -Xmx there overrides the percentage.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgbridge/pgbridge.jar"]
 CMD ["run", "--config", "/etc/pgbridge/pgbridge.properties"]

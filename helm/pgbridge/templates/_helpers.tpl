@@ -67,6 +67,15 @@ keys of the mounted TLS Secret.
 {{- if not (hasKey $cfg "bridge.id") -}}
 {{- $_ := set $cfg "bridge.id" (include "pgbridge.fullname" .) -}}
 {{- end -}}
+{{- /* from Secrets instead (the environment wins over the file anyway) */ -}}
+{{- if .Values.database.urlSecret.name -}}
+{{- $_ := unset $cfg "database.url" -}}
+{{- else if not (get $cfg "database.url") -}}
+{{- fail "config database.url is empty: set it, or name a Secret holding the JDBC URL in database.urlSecret" -}}
+{{- end -}}
+{{- if .Values.database.userSecret.name -}}
+{{- $_ := unset $cfg "database.user" -}}
+{{- end -}}
 {{- with .Values.kafka.tls -}}
 {{- if .secretName -}}
 {{- range $k := list "kafka.ssl.truststore.location" "kafka.ssl.keystore.location" -}}
@@ -142,10 +151,72 @@ java.util.Properties.
 {{- end -}}
 {{- end -}}
 
-{{/* Environment shared by the bridge and the migration Job: JVM options and secrets. */}}
+{{/*
+Fails unless the database password comes from a Secret or the operator said there is none, and
+when one kafka.* setting would come from two places.
+*/}}
+{{- define "pgbridge.checkSecrets" -}}
+{{- /* Kafka's PASSWORD-typed producer and admin client settings (ConfigDef), and ours */ -}}
+{{- $kafkaSecrets := list "sasl.jaas.config" "sasl.oauthbearer.assertion.private.key.passphrase" "sasl.oauthbearer.client.credentials.client.secret" "ssl.key.password" "ssl.keystore.certificate.chain" "ssl.keystore.key" "ssl.keystore.password" "ssl.truststore.certificates" "ssl.truststore.password" -}}
+{{- if and (hasKey .Values.config "database.password") (not (kindIs "invalid" (get .Values.config "database.password"))) -}}
+{{- fail "config database.password is a secret and would be written into the ConfigMap: put it in a Secret and name it in database.passwordSecret" -}}
+{{- end -}}
+{{- range $k := $kafkaSecrets -}}
+{{- $key := printf "kafka.%s" $k -}}
+{{- if and (hasKey $.Values.config $key) (not (kindIs "invalid" (get $.Values.config $key))) -}}
+{{- fail (printf "config kafka.%s is a secret and would be written into the ConfigMap: put it in a Secret and name it in kafka.secretSettings (key %q)%s" $k $k (ternary " or kafka.sasl.jaasConfigSecret" (ternary " or kafka.tls" "" (hasSuffix "password" $k)) (eq $k "sasl.jaas.config"))) -}}
+{{- end -}}
+{{- end -}}
+{{- $db := .Values.database -}}
+{{- if and (not $db.passwordSecret.name) (not $db.passwordless) -}}
+{{- fail "database.passwordSecret.name is empty: name an existing Secret holding the database password (its key in database.passwordSecret.key, default \"password\"), or set database.passwordless=true for trust or certificate authentication" -}}
+{{- end -}}
+{{- if and $db.passwordSecret.name $db.passwordless -}}
+{{- fail "database.passwordless=true and database.passwordSecret.name are both set: choose one" -}}
+{{- end -}}
+{{- $taken := dict -}}
+{{- if .Values.kafka.sasl.jaasConfigSecret.name -}}{{- $_ := set $taken "sasl.jaas.config" "kafka.sasl.jaasConfigSecret" -}}{{- end -}}
+{{- with .Values.kafka.tls -}}
+{{- if .secretName -}}
+{{- if .truststore.passwordKey -}}{{- $_ := set $taken "ssl.truststore.password" "kafka.tls.truststore.passwordKey" -}}{{- end -}}
+{{- if and .keystore.key .keystore.passwordKey -}}{{- $_ := set $taken "ssl.keystore.password" "kafka.tls.keystore.passwordKey" -}}{{- end -}}
+{{- if and .keystore.key .keystore.keyPasswordKey -}}{{- $_ := set $taken "ssl.key.password" "kafka.tls.keystore.keyPasswordKey" -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $setting, $ref := .Values.kafka.secretSettings -}}
+{{- if hasKey $taken $setting -}}
+{{- fail (printf "kafka.secretSettings.%s is also set by %s: set it once" $setting (get $taken $setting)) -}}
+{{- end -}}
+{{- if hasKey $.Values.config (printf "kafka.%s" $setting) -}}
+{{- fail (printf "kafka.%s is set both in config and in kafka.secretSettings: keep the Secret" $setting) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment shared by the bridge and the hook pods: JVM options and secrets. */}}
 {{- define "pgbridge.env" -}}
+{{- with .Values.javaToolOptions }}
 - name: JAVA_TOOL_OPTIONS
-  value: {{ .Values.javaToolOptions | quote }}
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.database.urlSecret }}
+{{- if .name }}
+- name: PGBRIDGE_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}
+{{- end }}
+{{- with .Values.database.userSecret }}
+{{- if .name }}
+- name: PGBRIDGE_DATABASE_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}
+{{- end }}
 {{- with .Values.database.passwordSecret }}
 {{- if .name }}
 - name: PGBRIDGE_DATABASE_PASSWORD
@@ -189,12 +260,20 @@ java.util.Properties.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- range $setting := keys .Values.kafka.secretSettings | sortAlpha }}
+{{- $ref := get $.Values.kafka.secretSettings $setting }}
+- name: {{ printf "PGBRIDGE_KAFKA_%s" ($setting | upper | replace "." "_") }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.name }}
+      key: {{ $ref.key }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
 
-{{/* Mounts shared by the bridge and the migration Job; $configMap names the ConfigMap. */}}
+{{/* Mounts shared by every pgbridge container: bridge, migration Job, helm test Pod. */}}
 {{- define "pgbridge.volumeMounts" -}}
 - name: config
   mountPath: /etc/pgbridge/pgbridge.properties
@@ -207,8 +286,12 @@ java.util.Properties.
   mountPath: {{ .Values.kafka.tls.mountPath }}
   readOnly: true
 {{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
+{{/* Their volumes; .configMap names the ConfigMap with pgbridge.properties. */}}
 {{- define "pgbridge.volumes" -}}
 - name: config
   configMap:
@@ -221,5 +304,8 @@ java.util.Properties.
   secret:
     secretName: {{ .root.Values.kafka.tls.secretName }}
     defaultMode: 0440
+{{- end }}
+{{- with .root.Values.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}

@@ -2,6 +2,7 @@ package io.pgbridge;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.pgbridge.BridgeState.Role;
@@ -13,6 +14,7 @@ import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.fetch.StateFetcher;
+import io.pgbridge.http.ConnectState;
 import io.pgbridge.http.StatusSource;
 import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.NotificationListener;
@@ -20,6 +22,8 @@ import io.pgbridge.listen.NotificationParser;
 import io.pgbridge.listen.SqlErrors;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.metrics.WarnOnce;
+import io.pgbridge.publish.DeadLetters;
+import io.pgbridge.publish.ErrorPolicy;
 import io.pgbridge.publish.PublishOutcome;
 import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
@@ -63,7 +67,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private final BridgeConfig config;
   private final Ticker ticker;
   private final String instanceId;
-  private final BridgeState state = new BridgeState();
+  private final BridgeState state;
   private final ChangeSources sources;
   private final BridgeMetrics metrics;
   private final SessionCoalescer coalescer;
@@ -91,6 +95,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     this.config = config;
     this.ticker = ticker;
     this.clock = clock;
+    this.state = new BridgeState(clock);
     this.instanceId = config.bridgeId() + "-"
         + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
     List<String> tables = new ArrayList<>();
@@ -98,6 +103,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     tables.addAll(CHILD_TABLES);
     this.sources = new ChangeSources(tables);
     this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources);
+    metrics.malformedReasons(NotificationParser.REASONS);
     Backoff retry = new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
         ThreadLocalRandom.current()::nextDouble);
     this.coalescer = new SessionCoalescer(ticker, config.debounceMs(), config.debounceMaxMs(),
@@ -137,9 +143,13 @@ public final class Bridge implements AutoCloseable, StatusSource {
     versions = new VersionCache(config.versionCacheSize());
     RecordBuilder builder = new RecordBuilder(config.valueFormat(),
         config.valueFormat() == BridgeConfig.ValueFormat.ENVELOPE && !stateIsJsonb());
+    DeadLetters deadLetters = config.deadLetterTopic().isEmpty() ? null
+        : new DeadLetters(config.deadLetterTopic(), config.topic(), config.bridgeId(),
+            instanceId, config.deadLetterContextHeaders());
     publisher = new StatePublisher(producer, config.topic(), builder, sources,
         versions, metrics, new Outcome(),
-        config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
+        new ErrorPolicy(config.toleratesAllErrors(), deadLetters, config.logErrors()), ticker,
+        clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId());
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
@@ -198,6 +208,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     hc.setMaximumPoolSize(config.poolSize());
     hc.setMinimumIdle(1);
     hc.setPoolName("pgbridge-" + instanceId);
+    // hikaricp_connections_* {pool}: pool saturation shows as pending threads and acquire time
+    hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(metrics.registry()));
     hc.setConnectionTimeout(10_000);
     hc.setInitializationFailTimeout(-1);
     hc.addDataSourceProperty("ApplicationName", "pgbridge-fetch-" + instanceId);
@@ -296,7 +308,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   /** Stops the bridge because of {@code cause}; {@link #failure()} reports it. */
   public void fail(Exception cause) {
     if (failure.compareAndSet(null, cause)) {
-      state.lastError(cause.toString());
+      state.lastError(cause.toString(), cause);
       Thread stopper = new Thread(() -> shutdown(false), "pgbridge-stop-" + instanceId);
       stopper.setDaemon(true);
       stopper.start();
@@ -426,9 +438,31 @@ public final class Bridge implements AutoCloseable, StatusSource {
   @Override
   public Map<String, Object> status() {
     Map<String, Object> s = new LinkedHashMap<>();
+    Role role = state.role();
+    String connectState = ConnectState.of(role).name();
+    BridgeState.ErrorReport error = state.lastErrorReport();
+    String trace = role == Role.FAILED && error != null ? error.trace() : null;
+    // Kafka Connect's status fields first (name, type, state, worker_id, trace; connector and
+    // tasks as in GET /connectors/NAME/status), then pgbridge's own
+    s.put("name", config.bridgeId());
+    s.put("type", "source");
+    s.put("state", connectState);
+    s.put("worker_id", instanceId);
+    if (trace != null) {
+      s.put("trace", trace);
+    }
+    s.put("connector", Map.of("state", connectState, "worker_id", instanceId));
+    Map<String, Object> task = new LinkedHashMap<>();
+    task.put("id", 0);
+    task.put("state", connectState);
+    task.put("worker_id", instanceId);
+    if (trace != null) {
+      task.put("trace", trace);
+    }
+    s.put("tasks", List.of(task));
     s.put("bridgeId", config.bridgeId());
     s.put("instance", instanceId);
-    s.put("role", state.role().name().toLowerCase(java.util.Locale.ROOT));
+    s.put("role", role.name().toLowerCase(java.util.Locale.ROOT));
     s.put("ready", ready());
     Map<String, Object> listen = new LinkedHashMap<>();
     listen.put("channel", config.channel());
@@ -446,7 +480,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     s.put("inFlightSessions", coalescer.inFlightCount());
     s.put("outstandingRecords", publisher == null ? 0 : publisher.outstanding());
     s.put("topic", config.topic());
-    s.put("lastError", state.lastError());
+    s.put("lastError", error == null ? null : error.message());
+    s.put("lastErrorAt", error == null ? null : error.at().toString());
     s.put("version", Versions.pgbridge());
     s.put("kafkaClientVersion", Versions.kafkaClient());
     return s;

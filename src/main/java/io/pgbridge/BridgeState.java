@@ -1,12 +1,17 @@
 package io.pgbridge;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What the bridge's threads tell each other and the admin endpoints: role, listener
  * connection, the current listener generation (one per LISTEN connection) and whether its
- * catch-up has finished, and the last error. All fields are atomics; thread-safe.
+ * catch-up has finished, and the last error (stamped by the given clock). All fields are
+ * atomics; thread-safe.
  */
 public final class BridgeState {
 
@@ -17,11 +22,27 @@ public final class BridgeState {
   private volatile boolean connected;
   private final AtomicLong generation = new AtomicLong();
   private volatile long catchUpDoneGeneration = -1;
-  private final AtomicReference<String> lastError = new AtomicReference<>();
+  private final AtomicReference<ErrorReport> lastError = new AtomicReference<>();
+  private final Clock clock;
   private volatile long lastCheckpointNanos;
   private volatile String checkpoint;
   private volatile double queueUsage;
   private volatile boolean settlePending;
+
+  /**
+   * The last error: its message, the stack trace when an exception stopped the bridge (null
+   * otherwise), and when it happened.
+   */
+  public record ErrorReport(String message, String trace, Instant at) {}
+
+  public BridgeState() {
+    this(Clock.systemUTC());
+  }
+
+  /** {@code clock} stamps the errors. */
+  public BridgeState(Clock clock) {
+    this.clock = clock;
+  }
 
   public Role role() {
     return role.get();
@@ -68,11 +89,26 @@ public final class BridgeState {
   }
 
   public String lastError() {
-    return lastError.get();
+    ErrorReport report = lastError.get();
+    return report == null ? null : report.message();
   }
 
   public void lastError(String error) {
-    lastError.set(error);
+    lastError.set(new ErrorReport(error, null, clock.instant()));
+  }
+
+  /** An error with the exception that caused it, whose stack trace {@code /status} shows. */
+  public void lastError(String error, Throwable cause) {
+    StringWriter trace = new StringWriter();
+    try (PrintWriter w = new PrintWriter(trace)) {
+      cause.printStackTrace(w);
+    }
+    lastError.set(new ErrorReport(error, trace.toString(), clock.instant()));
+  }
+
+  /** The last error with its trace and time; null if none yet. */
+  public ErrorReport lastErrorReport() {
+    return lastError.get();
   }
 
   public void checkpointStored(String snapshot, long nanos) {

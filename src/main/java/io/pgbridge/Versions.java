@@ -1,8 +1,9 @@
 package io.pgbridge;
 
 import org.apache.kafka.common.utils.AppInfoParser;
+import org.postgresql.util.DriverInfo;
 
-/** Versions reported by {@code /status} and {@code --version}. */
+/** Versions reported by {@code /status}, {@code --version} and {@code pgbridge_build_info}. */
 public final class Versions {
 
   private Versions() {}
@@ -14,5 +15,10 @@ public final class Versions {
 
   public static String kafkaClient() {
     return AppInfoParser.getVersion();
+  }
+
+  /** The PostgreSQL JDBC driver's version. */
+  public static String pgjdbc() {
+    return DriverInfo.DRIVER_VERSION;
   }
 }

@@ -1,11 +1,14 @@
 package io.pgbridge.cli;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgbridge.Bridge;
@@ -17,6 +20,7 @@ import io.pgbridge.config.ConfigProblems;
 import io.pgbridge.http.AdminServer;
 import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.migrate.MigrationScript;
 import io.pgbridge.migrate.Migrator;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -27,40 +31,118 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The {@code pgbridge} command line: {@code run}, {@code migrate}, {@code check}, {@code demo},
- * {@code config-docs} (and {@code bench} in a development build). Parses arguments, loads and
+ * The {@code pgbridge} command line: the commands of {@link #COMMANDS} ({@code run},
+ * {@code migrate}, {@code check}, {@code demo}, {@code config-docs}, and {@code bench} in a
+ * development build), each with its own {@code --help}. Parses the global options, loads and
  * validates configuration before anything connects, and maps outcomes to {@link ExitCodes}.
+ * Runs on the calling thread.
  */
 public final class Main {
 
-  static final String USAGE = """
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private static final String HEADER = """
       Usage: pgbridge [--config FILE] COMMAND [OPTIONS]
 
       Turns PostgreSQL LISTEN/NOTIFY signals into keyed, ordered, de-duplicated state records
       on Kafka.
 
-      Commands:
-        run            run the bridge until SIGTERM or Ctrl-C
-        migrate        apply the SQL migrations (--bridge-only: skip the reference schema)
-        check          validate configuration and connect to PostgreSQL and Kafka, then exit
-        demo           start embedded PostgreSQL and Kafka, a simulated workload and the bridge
-                       (--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout only.
-        config-docs    print every setting with type, default and documentation
-                       (--format markdown|text|properties)
-        bench          benchmarks (source checkout only; pgbridge bench --help)
+      """;
+
+  private static final String FOOTER = """
 
       Options:
         --config FILE  properties file (default: $PGBRIDGE_CONFIG, else environment only).
                        Every key can be overridden by PGBRIDGE_<KEY> (dots as underscores).
-        --help         this text
+        --help         this text; 'pgbridge COMMAND --help' describes one command
         --version      print the version
 
       Exit codes: 0 ok (also after SIGTERM/Ctrl-C), 1 runtime failure, 2 bad configuration or
       usage, 3 database or Kafka unusable (unreachable, credentials, schema, topic).
       """;
+
+  /** Exit codes of the commands that load the configuration and connect. */
+  private static final String CONNECTING_EXIT_CODES = """
+
+      Exit codes: 0 ok, 1 failed at run time, 2 bad configuration or usage (nothing was
+      connected), 3 PostgreSQL or Kafka unusable (unreachable, credentials, schema, topic).
+      """;
+
+  /**
+   * Every command, in the order {@code --help} lists them. A new command is one entry: name,
+   * summary line, its own help text and its handler.
+   */
+  static final List<Command> COMMANDS = List.of(
+      Command.of("run", "run the bridge until SIGTERM or Ctrl-C", """
+          Usage: pgbridge [--config FILE] run
+
+          Validates the configuration, checks PostgreSQL, Kafka, the schema and the topic (as
+          'check' does), then runs the bridge: listener, coalescer, fetcher, publisher and
+          checkpoints, with /metrics, /healthz, /readyz and /status on http.port. On SIGTERM
+          or Ctrl-C it publishes what is dirty or in flight (bounded by shutdown.timeout.ms),
+          stores a final checkpoint and exits 0.
+          """ + CONNECTING_EXIT_CODES,
+          in -> in.noArguments("run")
+              ? logged(in, (config, logging) -> runBridge(config, logging, in.err()))
+              : ExitCodes.BAD_CONFIG),
+      Command.of("migrate", "apply the SQL migrations (--bridge-only: skip the reference"
+          + " schema;\n--print: write the SQL instead of applying it)", """
+          Usage: pgbridge [--config FILE] migrate [--bridge-only] [--print]
+
+          Applies the SQL migrations of this build that are not yet recorded in
+          <database.schema>.pgbridge_schema_history, in one transaction, with database.schema,
+          sessions.table and listen.channel filled in. A recorded file whose filled-in text
+          changed (another channel, say) is applied again, with every file after it.
+
+          Options:
+            --bridge-only  skip the reference schema of the four tables (V001): for an
+                           application schema that already has them
+            --print        write the SQL to standard output instead of applying it: every
+                           file in order, placeholders filled, each followed by the insert
+                           into pgbridge_schema_history that 'migrate' records, so that a
+                           later 'migrate' finds it applied. Connects to nothing, but
+                           reads the same configuration (for the names it fills in). Apply
+                           it in one transaction (psql --single-transaction -v
+                           ON_ERROR_STOP=1) or as one Flyway or Liquibase change.
+          """ + CONNECTING_EXIT_CODES,
+          in -> logged(in, (config, logging) -> migrate(config, new ArrayList<>(in.args()),
+              in.out(), in.err()))),
+      Command.of("check", "validate configuration and connect to PostgreSQL and Kafka, then"
+          + " exit", """
+          Usage: pgbridge [--config FILE] check
+
+          Validates the configuration (every problem at once), then connects to PostgreSQL
+          and Kafka with it: the sessions table has the columns the bridge needs, every
+          bridge migration is applied, the triggers notify listen.channel, and the topic
+          exists (created when topic.creation.enable=true), as does the dead letter topic
+          when one is configured. Changes nothing else.
+          """ + CONNECTING_EXIT_CODES,
+          in -> in.noArguments("check")
+              ? logged(in, (config, logging) -> check(config, in.out(), in.err()))
+              : ExitCodes.BAD_CONFIG),
+      new Command("demo", "start embedded PostgreSQL and Kafka, a simulated workload and the"
+          + " bridge\n(--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout"
+          + " only.", "", true,
+          in -> devCommand("io.pgbridge.demo.DemoCommand", in.args(), in.err())),
+      Command.of("config-docs", "print every setting with type, default and documentation\n"
+          + "(--format markdown|text|properties)", """
+          Usage: pgbridge config-docs [--format markdown|text|properties]
+
+          Prints every setting with its type, default, valid values and documentation:
+          markdown (default) is the README's table, properties a commented sample file, text
+          Kafka's reStructuredText listing. Needs no configuration.
+
+          Exit codes: 0 ok, 2 unknown format or argument.
+          """,
+          in -> configDocs(in.args(), in.out(), in.err())),
+      new Command("bench", "benchmarks (source checkout only; pgbridge bench --help)", "", true,
+          in -> devCommand("io.pgbridge.bench.BenchCommand", in.args(), in.err())));
 
   private Main() {}
 
@@ -68,23 +150,53 @@ public final class Main {
     System.exit(run(args, System.out, System.err, System.getenv()));
   }
 
+  /** The text of {@code pgbridge --help}: usage, the command list, options, exit codes. */
+  static String usage() {
+    StringBuilder out = new StringBuilder(HEADER).append("Commands:\n");
+    for (Command c : COMMANDS) {
+      String[] lines = c.summary().split("\n");
+      out.append(String.format("  %-13s  %s%n", c.name(), lines[0]));
+      for (int i = 1; i < lines.length; i++) {
+        out.append(" ".repeat(17)).append(lines[i]).append('\n');
+      }
+    }
+    return out.append(FOOTER).toString();
+  }
+
+  /** The first argument that is neither an option nor the value of {@code --config}. */
+  private static Optional<String> commandName(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--config")) {
+        i++;
+      } else if (!args.get(i).startsWith("-")) {
+        return Optional.of(args.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Command> command(String name) {
+    return COMMANDS.stream().filter(c -> c.name().equals(name)).findFirst();
+  }
+
   /** Runs a command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     Path configFile = env.containsKey("PGBRIDGE_CONFIG") ? Path.of(env.get("PGBRIDGE_CONFIG"))
         : null;
+    // global options may come before or after the command; a command that parses --help
+    // itself (demo, bench) gets everything after its name untouched
+    Optional<Command> named = commandName(rest).flatMap(Main::command);
+    boolean passHelp = named.isPresent() && named.get().ownHelp();
     for (int i = 0; i < rest.size(); i++) {
       String a = rest.get(i);
-      if (a.equals("--help") || a.equals("-h")) {
-        if (!rest.isEmpty() && (rest.get(0).equals("demo") || rest.get(0).equals("bench"))) {
-          break;
-        }
-        out.print(USAGE);
+      if ((a.equals("--help") || a.equals("-h")) && !passHelp) {
+        out.print(named.map(Command::help).orElseGet(Main::usage));
         return ExitCodes.OK;
       }
       if (a.equals("--version")) {
         out.println("pgbridge " + Versions.pgbridge() + " (kafka-clients "
-            + Versions.kafkaClient() + ")");
+            + Versions.kafkaClient() + ", pgjdbc " + Versions.pgjdbc() + ")");
         return ExitCodes.OK;
       }
       if (a.equals("--config") || a.startsWith("--config=")) {
@@ -99,28 +211,33 @@ public final class Main {
       }
     }
     if (rest.isEmpty()) {
-      err.print(USAGE);
+      err.print(usage());
       return ExitCodes.BAD_CONFIG;
     }
-    String command = rest.remove(0);
-    for (String name : ConfigLoader.unknownVariables(env)) {
-      err.println("warning: environment variable " + name + " names no setting and is ignored"
-          + " (see 'pgbridge config-docs')");
+    String name = rest.remove(0);
+    if (name.equals("help")) {
+      Optional<Command> topic = rest.isEmpty() ? Optional.empty() : command(rest.get(0));
+      if (!rest.isEmpty() && topic.isEmpty()) {
+        err.println("unknown command '" + rest.get(0) + "'\n");
+        err.print(usage());
+        return ExitCodes.BAD_CONFIG;
+      }
+      out.print(topic.filter(c -> !c.ownHelp()).map(Command::help).orElseGet(Main::usage));
+      return ExitCodes.OK;
+    }
+    Optional<Command> command = command(name);
+    if (command.isEmpty()) {
+      err.println("unknown command '" + name + "'\n");
+      err.print(usage());
+      return ExitCodes.BAD_CONFIG;
+    }
+    for (String variable : ConfigLoader.unknownVariables(env)) {
+      err.println("warning: environment variable " + variable + " names no setting and is"
+          + " ignored (see 'pgbridge config-docs')");
     }
     try {
-      return switch (command) {
-        case "config-docs" -> configDocs(rest, out, err);
-        case "run" -> runBridge(ConfigLoader.load(configFile, env), out, err);
-        case "migrate" -> migrate(ConfigLoader.load(configFile, env), rest, out, err);
-        case "check" -> check(ConfigLoader.load(configFile, env), out, err);
-        case "demo" -> devCommand("io.pgbridge.demo.DemoCommand", rest, err);
-        case "bench" -> devCommand("io.pgbridge.bench.BenchCommand", rest, err);
-        default -> {
-          err.println("unknown command '" + command + "'\n");
-          err.print(USAGE);
-          yield ExitCodes.BAD_CONFIG;
-        }
-      };
+      return command.get().handler().run(
+          new Command.Invocation(List.copyOf(rest), configFile, env, out, err));
     } catch (ConfigProblems e) {
       err.println(e.getMessage());
       return ExitCodes.BAD_CONFIG;
@@ -159,9 +276,9 @@ public final class Main {
     out.println("configuration: ok");
     List<String> warnings = new ArrayList<>();
     List<String> problems = Preflight.run(config, warnings);
-    warnings.forEach(w -> out.println("warning: " + w));
+    warnings.forEach(w -> report(config, out, "warning: ", w));
     if (!problems.isEmpty()) {
-      problems.forEach(p -> err.println("problem: " + p));
+      problems.forEach(p -> report(config, err, "problem: ", p));
       return ExitCodes.UNAVAILABLE;
     }
     out.println("database: ok; kafka: ok; topic " + config.topic() + ": ok");
@@ -171,11 +288,16 @@ public final class Main {
   private static int migrate(BridgeConfig config, List<String> rest, PrintStream out,
       PrintStream err) {
     boolean bridgeOnly = rest.remove("--bridge-only");
+    boolean print = rest.remove("--print");
     if (!rest.isEmpty()) {
-      err.println("migrate: unexpected argument " + rest.get(0));
+      err.println("migrate: unexpected argument " + rest.get(0) + " (pgbridge migrate --help)");
       return ExitCodes.BAD_CONFIG;
     }
     Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
+    if (print) {
+      out.print(MigrationScript.render(migrator, bridgeOnly));
+      return ExitCodes.OK;
+    }
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(), "pgbridge-migrate");
     Connection c;
@@ -200,17 +322,21 @@ public final class Main {
     }
   }
 
-  private static int runBridge(BridgeConfig config, PrintStream out, PrintStream err)
+  private static int runBridge(BridgeConfig config, Logging logging, PrintStream err)
       throws InterruptedException {
+    PrometheusMeterRegistry registry = newRegistry();
+    // created (not started) before the checks, so that their log lines carry its instance id
+    Bridge bridge = new Bridge(config, registry);
+    logging.bridge(bridge.instanceId(), () -> bridge.state().role());
     List<String> warnings = new ArrayList<>();
     List<String> problems = Preflight.run(config, warnings);
-    warnings.forEach(w -> err.println("warning: " + w));
+    // in JSON mode every line on stderr is a log event, these too
+    warnings.forEach(w -> report(config, err, "warning: ", w));
     if (!problems.isEmpty()) {
-      problems.forEach(p -> err.println("problem: " + p));
+      problems.forEach(p -> report(config, err, "problem: ", p));
+      registry.close();
       return ExitCodes.UNAVAILABLE;
     }
-    PrometheusMeterRegistry registry = newRegistry();
-    Bridge bridge = new Bridge(config, registry);
     // before the start: a SIGTERM while starting (a rollout right after a deploy) still stops
     // gracefully and exits 0, instead of taking the JVM's default of 143
     CountDownLatch finished = Signals.onTerminate(bridge::stop);
@@ -224,7 +350,8 @@ public final class Main {
       bridge.awaitTermination();
       return bridge.failure() == null ? ExitCodes.OK : ExitCodes.FAILURE;
     } catch (java.io.IOException e) {
-      err.println("cannot open http.port " + config.httpPort() + ": " + e.getMessage());
+      report(config, err, "", "cannot open http.port " + config.httpPort() + ": "
+          + e.getMessage());
       bridge.stop();
       return ExitCodes.BAD_CONFIG;
     } finally {
@@ -236,9 +363,47 @@ public final class Main {
     }
   }
 
-  /** A Prometheus registry with JVM and process metrics bound. */
+  /** A check's finding: a line on {@code stream}, or with log.format=json a log event. */
+  private static void report(BridgeConfig config, PrintStream err, String prefix,
+      String message) {
+    if (!config.jsonLogs()) {
+      err.println(prefix + message);
+    } else if (prefix.startsWith("warning")) {
+      log.warn(message);
+    } else {
+      log.error(message);
+    }
+  }
+
+  /** Loads the configuration and runs {@code handler} with the logging it asks for. */
+  private static int logged(Command.Invocation in, Configured handler)
+      throws InterruptedException {
+    BridgeConfig config = in.config();
+    try (Logging logging = Logging.configure(config, in.err())) {
+      return handler.run(config, logging);
+    }
+  }
+
+  /** A command body that needs the loaded configuration. */
+  @FunctionalInterface
+  private interface Configured {
+    int run(BridgeConfig config, Logging logging) throws InterruptedException;
+  }
+
+  /**
+   * A Prometheus registry with JVM and process metrics bound, where no meter (pgbridge's or a
+   * library's) publishes client-side percentiles: a quantile computed in one replica cannot be
+   * aggregated with another's, histogram buckets can.
+   */
   public static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id,
+          DistributionStatisticConfig config) {
+        return DistributionStatisticConfig.builder().percentiles().build().merge(config);
+      }
+    });
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -22,7 +23,8 @@ import org.apache.kafka.common.config.types.Password;
  * default, validator and documentation, and the sealed, validated result. Instances are
  * immutable and safe to share between threads; build one with {@link ConfigLoader}, which
  * collects every problem before anything connects. Keys under {@code kafka.} other than the
- * declared ones are passed through to the Kafka producer and admin client.
+ * declared ones are passed through to the Kafka producer, and to the admin client when it
+ * declares them.
  */
 public final class BridgeConfig extends AbstractConfig {
 
@@ -176,7 +178,42 @@ public final class BridgeConfig extends AbstractConfig {
 
   public static final String ERRORS_DLQ_TOPIC_CONFIG = "errors.deadletterqueue.topic.name";
   private static final String ERRORS_DLQ_TOPIC_DOC =
-      "Dead letter topic for errors.tolerance=all; empty drops the record after counting it.";
+      "Dead letter topic for errors.tolerance=all; empty drops the record after counting it."
+          + " A dead letter is the record as it would have been (key, headers, and the value"
+          + " unless it was too large). With topic.creation.enable a missing topic is created"
+          + " with cleanup.policy=delete: compacting it would keep only the last failure per"
+          + " session.";
+
+  public static final String ERRORS_DLQ_PARTITIONS_CONFIG =
+      "errors.deadletterqueue.topic.partitions";
+  private static final String ERRORS_DLQ_PARTITIONS_DOC =
+      "Partitions of a dead letter topic created by pgbridge.";
+
+  public static final String ERRORS_DLQ_REPLICATION_FACTOR_CONFIG =
+      "errors.deadletterqueue.topic.replication.factor";
+  private static final String ERRORS_DLQ_REPLICATION_FACTOR_DOC =
+      "Replication factor of a dead letter topic created by pgbridge; -1 takes the broker"
+          + " default.";
+
+  public static final String ERRORS_DLQ_RETENTION_MS_CONFIG =
+      "errors.deadletterqueue.topic.retention.ms";
+  private static final String ERRORS_DLQ_RETENTION_MS_DOC =
+      "retention.ms of a dead letter topic created by pgbridge (default 7 days); -1 keeps"
+          + " dead letters until they are deleted by hand.";
+
+  public static final String ERRORS_DLQ_CONTEXT_HEADERS_CONFIG =
+      "errors.deadletterqueue.context.headers.enable";
+  private static final String ERRORS_DLQ_CONTEXT_HEADERS_DOC =
+      "Add headers saying why each dead letter failed, as Kafka Connect's __connect.errors.*"
+          + " under pgbridge's prefix: pgbridge.errors.topic, .bridge.id, .instance, .stage,"
+          + " .class.name, .exception.class.name, .exception.message, .exception.stacktrace"
+          + " and .value.size.";
+
+  public static final String ERRORS_LOG_ENABLE_CONFIG = "errors.log.enable";
+  private static final String ERRORS_LOG_ENABLE_DOC =
+      "Log every record that cannot be published, with its session, version, stage and"
+          + " error (never its value), at ERROR. When false only errors that stop the bridge"
+          + " are logged; tolerated ones are counted in pgbridge_records_deadlettered_total.";
 
   public static final String HTTP_PORT_CONFIG = "http.port";
   private static final String HTTP_PORT_DOC =
@@ -186,6 +223,14 @@ public final class BridgeConfig extends AbstractConfig {
   private static final String SHUTDOWN_TIMEOUT_MS_DOC =
       "On SIGTERM, how long in-flight and dirty sessions may take to publish before the"
           + " producer is closed. What is left is republished by the next start's catch-up.";
+
+  public static final String LOG_FORMAT_CONFIG = "log.format";
+  private static final String LOG_FORMAT_DOC =
+      "Format of the pgbridge command's log lines on stderr: text (one line per event) or"
+          + " json (one JSON object per line, Logback's JsonEncoder: timestamp, level,"
+          + " threadName, loggerName, mdc, formattedMessage, throwable). Either way every line"
+          + " carries the bridge id, instance and role (MDC bridge, instance, role). The level"
+          + " of pgbridge's own loggers is set by the environment variable PGBRIDGE_LOG_LEVEL.";
 
   private static final ConfigDef CONFIG = buildConfigDef();
 
@@ -287,6 +332,19 @@ public final class BridgeConfig extends AbstractConfig {
         Importance.MEDIUM, ERRORS_TOLERANCE_DOC, ERRORS, ++o, Width.SHORT, "Error tolerance");
     def.define(ERRORS_DLQ_TOPIC_CONFIG, Type.STRING, "", new TopicNameValidator(true),
         Importance.MEDIUM, ERRORS_DLQ_TOPIC_DOC, ERRORS, ++o, Width.MEDIUM, "Dead letter topic");
+    def.define(ERRORS_DLQ_PARTITIONS_CONFIG, Type.INT, 1, Range.between(1, 10_000),
+        Importance.LOW, ERRORS_DLQ_PARTITIONS_DOC, ERRORS, ++o, Width.SHORT,
+        "Dead letter partitions");
+    def.define(ERRORS_DLQ_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1,
+        new ReplicationFactorValidator(), Importance.LOW, ERRORS_DLQ_REPLICATION_FACTOR_DOC,
+        ERRORS, ++o, Width.SHORT, "Dead letter replication factor");
+    def.define(ERRORS_DLQ_RETENTION_MS_CONFIG, Type.LONG, 604_800_000L, Range.atLeast(-1),
+        Importance.LOW, ERRORS_DLQ_RETENTION_MS_DOC, ERRORS, ++o, Width.SHORT,
+        "Dead letter retention");
+    def.define(ERRORS_DLQ_CONTEXT_HEADERS_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+        ERRORS_DLQ_CONTEXT_HEADERS_DOC, ERRORS, ++o, Width.SHORT, "Dead letter context headers");
+    def.define(ERRORS_LOG_ENABLE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+        ERRORS_LOG_ENABLE_DOC, ERRORS, ++o, Width.SHORT, "Log errors");
 
     o = 0;
     def.define(HTTP_PORT_CONFIG, Type.INT, 8080, Range.between(-1, 65_535), Importance.MEDIUM,
@@ -294,6 +352,8 @@ public final class BridgeConfig extends AbstractConfig {
     def.define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, 30_000L, Range.between(0, 3_600_000),
         Importance.LOW, SHUTDOWN_TIMEOUT_MS_DOC, OPERATIONS, ++o, Width.SHORT,
         "Shutdown timeout");
+    def.define(LOG_FORMAT_CONFIG, Type.STRING, "text", ValidString.in("text", "json"),
+        Importance.MEDIUM, LOG_FORMAT_DOC, OPERATIONS, ++o, Width.SHORT, "Log format");
     return def;
   }
 
@@ -439,12 +499,37 @@ public final class BridgeConfig extends AbstractConfig {
     return getString(ERRORS_DLQ_TOPIC_CONFIG);
   }
 
+  public int deadLetterTopicPartitions() {
+    return getInt(ERRORS_DLQ_PARTITIONS_CONFIG);
+  }
+
+  public short deadLetterTopicReplicationFactor() {
+    return getShort(ERRORS_DLQ_REPLICATION_FACTOR_CONFIG);
+  }
+
+  public long deadLetterTopicRetentionMs() {
+    return getLong(ERRORS_DLQ_RETENTION_MS_CONFIG);
+  }
+
+  public boolean deadLetterContextHeaders() {
+    return getBoolean(ERRORS_DLQ_CONTEXT_HEADERS_CONFIG);
+  }
+
+  public boolean logErrors() {
+    return getBoolean(ERRORS_LOG_ENABLE_CONFIG);
+  }
+
   public int httpPort() {
     return getInt(HTTP_PORT_CONFIG);
   }
 
   public long shutdownTimeoutMs() {
     return getLong(SHUTDOWN_TIMEOUT_MS_CONFIG);
+  }
+
+  /** True for {@code log.format=json}. */
+  public boolean jsonLogs() {
+    return "json".equals(getString(LOG_FORMAT_CONFIG));
   }
 
   /**
@@ -458,6 +543,18 @@ public final class BridgeConfig extends AbstractConfig {
       props.put(e.getKey(), v instanceof Password p ? p.value() : v);
     }
     props.put("bootstrap.servers", String.join(",", getList(KAFKA_BOOTSTRAP_SERVERS_CONFIG)));
+    return props;
+  }
+
+  /**
+   * Admin client settings (the topic checks): of {@link #kafkaClientProperties()} only the
+   * keys the admin client itself declares ({@link AdminClientConfig#configNames()}), so that
+   * producer settings such as {@code linger.ms} or {@code acks} never reach it and it logs no
+   * "supplied but not used" warnings.
+   */
+  public Map<String, Object> adminClientProperties() {
+    Map<String, Object> props = kafkaClientProperties();
+    props.keySet().retainAll(AdminClientConfig.configNames());
     return props;
   }
 

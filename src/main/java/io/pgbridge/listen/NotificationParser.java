@@ -2,6 +2,7 @@ package io.pgbridge.listen;
 
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.ChangeSources.Op;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -24,6 +25,9 @@ public final class NotificationParser {
   public static final String UNKNOWN_TABLE = "unknown_table";
   public static final String BAD_OPERATION = "bad_operation";
   public static final String WRONG_TYPE = "wrong_type";
+  /** Every reason a payload is counted as malformed, for the metrics. */
+  public static final List<String> REASONS = List.of(NOT_JSON, MISSING_SESSION_ID,
+      BAD_SESSION_ID, UNKNOWN_TABLE, BAD_OPERATION, WRONG_TYPE);
 
   private final ChangeSources sources;
 

@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.pgbridge.Versions;
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.ChangeSources.Op;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,10 +20,22 @@ import java.util.function.Supplier;
 /**
  * Every pgbridge meter, named {@code pgbridge.*} (Prometheus: {@code pgbridge_*}, base units,
  * {@code _total} counters) and tagged with {@code bridge}. Meters are created up front or
- * cached, so the hot path only increments. Thread-safe. Owned by one bridge; the registry is
- * the caller's, so two bridges in one JVM can share a registry under different ids.
+ * cached, so the hot path only increments; every labelled counter whose labels are known
+ * ({@link #ERROR_KINDS}, malformed reasons) exists at 0 from the start, so that rate() and
+ * alerts work before the first error. Timers export histogram buckets only, no client-side
+ * percentiles: quantiles cannot be aggregated across replicas. Thread-safe. Owned by one
+ * bridge; the registry is the caller's, so two bridges in one JVM can share a registry under
+ * different ids.
  */
 public final class BridgeMetrics {
+
+  /**
+   * The {@code kind} values of {@code pgbridge_errors_total}, registered at 0. A kind not
+   * listed still counts (the counter is created on first use) but is absent until then.
+   */
+  public static final List<String> ERROR_KINDS = List.of("listener", "database_fatal", "fetch",
+      "kafka", "kafka_retriable", "kafka_fatal", "invalid_state", "record_too_large",
+      "deadletter", "checkpoint", "worker");
 
   /** Lag buckets in seconds: fine below a second, where the debounce window lives. */
   private static final Duration[] LAG_BUCKETS = durations(0.005, 0.01, 0.025, 0.05, 0.075, 0.1,
@@ -50,6 +64,14 @@ public final class BridgeMetrics {
   public BridgeMetrics(MeterRegistry registry, String bridgeId, ChangeSources sources) {
     this.registry = registry;
     this.tags = Tags.of("bridge", bridgeId);
+    Gauge.builder("pgbridge.build.info", () -> 1)
+        .description("Versions of pgbridge and of the clients it runs (always 1)")
+        .tags(tags).tag("version", Versions.pgbridge()).tag("kafka_clients",
+            Versions.kafkaClient()).tag("pgjdbc", Versions.pgjdbc())
+        .strongReference(true).register(registry);
+    for (String kind : ERROR_KINDS) {
+      errorCounter(kind);
+    }
     List<String> tables = sources.tables();
     received = new Counter[tables.size() * Op.values().length];
     for (int t = 0; t < tables.size(); t++) {
@@ -108,16 +130,29 @@ public final class BridgeMetrics {
   }
 
   public void malformed(String reason) {
-    malformed.computeIfAbsent(reason, r -> Counter.builder("pgbridge.notifications.malformed")
-        .description("Notifications on the channel that are not a valid pgbridge payload")
-        .tags(tags).tag("reason", r).register(registry)).increment();
+    malformedCounter(reason).increment();
   }
 
-  /** An error of {@code kind} (database, kafka, invalid_state, record_too_large, ...). */
+  /** Registers the malformed-notification counters of {@code reasons} at 0. */
+  public void malformedReasons(Collection<String> reasons) {
+    reasons.forEach(this::malformedCounter);
+  }
+
+  private Counter malformedCounter(String reason) {
+    return malformed.computeIfAbsent(reason, r -> Counter
+        .builder("pgbridge.notifications.malformed")
+        .description("Notifications on the channel that are not a valid pgbridge payload")
+        .tags(tags).tag("reason", r).register(registry));
+  }
+
+  /** An error of {@code kind} (one of {@link #ERROR_KINDS}). */
   public void error(String kind) {
-    errors.computeIfAbsent(kind, k -> Counter.builder("pgbridge.errors")
-        .description("Errors by kind").tags(tags).tag("kind", k).register(registry))
-        .increment();
+    errorCounter(kind).increment();
+  }
+
+  private Counter errorCounter(String kind) {
+    return errors.computeIfAbsent(kind, k -> Counter.builder("pgbridge.errors")
+        .description("Errors by kind").tags(tags).tag("kind", k).register(registry));
   }
 
   public Counter published() {
@@ -180,8 +215,6 @@ public final class BridgeMetrics {
   private Timer lag(String name, String description) {
     return Timer.builder(name).description(description).tags(tags)
         .serviceLevelObjectives(LAG_BUCKETS)
-        .publishPercentiles(0.5, 0.95, 0.99)
-        .distributionStatisticExpiry(Duration.ofMinutes(2))
         .register(registry);
   }
 

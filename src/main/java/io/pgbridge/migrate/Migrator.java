@@ -45,6 +45,8 @@ public final class Migrator {
   public record Result(List<String> applied, List<String> skipped) {}
 
   private final String schema;
+  private final String sessionsTable;
+  private final String channel;
   private final Map<String, String> placeholders = new HashMap<>();
 
   public Migrator(String schema, String sessionsTable, String channel) {
@@ -52,9 +54,23 @@ public final class Migrator {
     Identifiers.quote(sessionsTable);
     Identifiers.quote(channel);
     this.schema = schema;
+    this.sessionsTable = sessionsTable;
+    this.channel = channel;
     placeholders.put("${schema}", schema);
     placeholders.put("${sessions_table}", sessionsTable);
     placeholders.put("${channel}", channel);
+  }
+
+  String schema() {
+    return schema;
+  }
+
+  String sessionsTable() {
+    return sessionsTable;
+  }
+
+  String channel() {
+    return channel;
   }
 
   /** The migrations shipped with this build, in order. */
@@ -84,11 +100,9 @@ public final class Migrator {
     conn.setAutoCommit(false);
     try {
       try (Statement st = conn.createStatement()) {
-        st.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
-        st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema));
-        st.execute("CREATE TABLE IF NOT EXISTS " + history() + " (version text PRIMARY KEY,"
-            + " description text NOT NULL, checksum text NOT NULL,"
-            + " applied_at timestamptz NOT NULL DEFAULT now())");
+        for (String statement : preamble()) {
+          st.execute(statement);
+        }
       }
       Map<String, String> done = appliedVersions(conn);
       // Every file is idempotent, so a file whose text changed since it was recorded (most
@@ -97,7 +111,7 @@ public final class Migrator {
       boolean reapplyRest = false;
       for (Migration m : bundled()) {
         String sql = substitute(m.sql());
-        String checksum = sha256(sql);
+        String checksum = checksum(sql);
         boolean recorded = done.containsKey(m.version());
         if (recorded && !reapplyRest && done.get(m.version()).equals(checksum)) {
           skipped.add(m.file());
@@ -110,9 +124,8 @@ public final class Migrator {
         try (Statement st = conn.createStatement()) {
           st.execute(sql);
         }
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + history()
-            + " (version, description, checksum) VALUES (?, ?, ?) ON CONFLICT (version) DO"
-            + " UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()")) {
+        try (PreparedStatement ps = conn.prepareStatement(String.format(RECORD, history(),
+            "?", "?", "?"))) {
           ps.setString(1, m.version());
           ps.setString(2, m.description());
           ps.setString(3, checksum);
@@ -167,7 +180,24 @@ public final class Migrator {
     return out;
   }
 
-  private String history() {
+  /**
+   * What runs before the files, in the same transaction: the lock that serialises migrators,
+   * the schema and the history table.
+   */
+  List<String> preamble() {
+    return List.of("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")",
+        "CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema),
+        "CREATE TABLE IF NOT EXISTS " + history() + " (version text PRIMARY KEY,"
+            + " description text NOT NULL, checksum text NOT NULL,"
+            + " applied_at timestamptz NOT NULL DEFAULT now())");
+  }
+
+  /** The statement that records one applied file: history table, version, description, checksum. */
+  static final String RECORD = "INSERT INTO %s (version, description, checksum) VALUES (%s, %s,"
+      + " %s) ON CONFLICT (version) DO UPDATE SET checksum = EXCLUDED.checksum,"
+      + " applied_at = now()";
+
+  String history() {
     return Identifiers.qualified(schema, "pgbridge_schema_history");
   }
 
@@ -184,7 +214,8 @@ public final class Migrator {
     }
   }
 
-  private static String sha256(String text) {
+  /** The checksum recorded for a file's filled-in text. */
+  static String checksum(String text) {
     try {
       return HexFormat.of().formatHex(
           MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));

@@ -47,18 +47,29 @@ public final class RecordBuilder {
     if (state != null && validateState) {
       validate(row.id(), state);
     }
-    List<StateRecord.Header> headers = new ArrayList<>(4);
+    List<StateRecord.Header> headers = headers(row, sources);
     String project = row.projectId() == null ? null : row.projectId().toString();
     String updated = row.updatedAt() == null ? null : row.updatedAt().toString();
-    headers.add(header(HEADER_PROJECT_ID, project));
-    headers.add(header(HEADER_VERSION, Long.toString(row.version())));
-    headers.add(header(HEADER_UPDATED_AT, updated));
-    headers.add(header(HEADER_SOURCES, sources));
     byte[] value = switch (format) {
       case RAW -> state == null ? NULL : state;
       case ENVELOPE -> envelope(row.id(), project, row.version(), updated, state);
     };
     return new StateRecord(key(row.id()), value, headers);
+  }
+
+  /**
+   * The headers of the record for {@code row}: also what a dead letter carries when the
+   * record itself cannot be built.
+   */
+  public List<StateRecord.Header> headers(SessionRow row, String sources) {
+    List<StateRecord.Header> headers = new ArrayList<>(4);
+    headers.add(header(HEADER_PROJECT_ID, row.projectId() == null ? null
+        : row.projectId().toString()));
+    headers.add(header(HEADER_VERSION, Long.toString(row.version())));
+    headers.add(header(HEADER_UPDATED_AT, row.updatedAt() == null ? null
+        : row.updatedAt().toString()));
+    headers.add(header(HEADER_SOURCES, sources));
+    return headers;
   }
 
   /** The tombstone for a deleted session. */

@@ -4,9 +4,7 @@ import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.metrics.BridgeMetrics;
-import io.pgbridge.metrics.WarnOnce;
 import io.pgbridge.time.Ticker;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +31,11 @@ import org.slf4j.LoggerFactory;
  * reports each session's outcome once Kafka answered. A fetched version not newer than the
  * last acknowledged one is skipped and counted. Order per key holds because a session is in
  * flight in at most one worker and records of one key go to one partition in send order.
- * Records that cannot be published for good (invalid state, too large) follow
- * {@code errors.tolerance}. Called from worker threads; callbacks run on the producer's I/O
+ * Records that cannot be published for good (invalid state, too large) follow the
+ * {@link ErrorPolicy} ({@code errors.tolerance}, dead letters, {@code errors.log.enable}). Called from worker threads; callbacks run on the producer's I/O
  * thread. The producer is owned by the caller.
  */
 public final class StatePublisher {
-
-  public static final String HEADER_ERROR_CLASS = "pgbridge.error.class";
-  public static final String HEADER_ERROR_MESSAGE = "pgbridge.error.message";
-  public static final String HEADER_ERROR_VALUE_SIZE = "pgbridge.error.value.size";
 
   private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
   /**
@@ -60,19 +54,16 @@ public final class StatePublisher {
   private final VersionCache versions;
   private final BridgeMetrics metrics;
   private final PublishOutcome outcome;
-  private final boolean tolerateAll;
-  private final String deadLetterTopic;
+  private final ErrorPolicy errors;
   private final Ticker ticker;
   private final Clock clock;
   private final AtomicInteger outstanding = new AtomicInteger();
-  private final WarnOnce warn = new WarnOnce(log);
   private final AtomicLong lastProgress;
   private final AtomicReference<String> lastError = new AtomicReference<>();
 
   public StatePublisher(Producer<byte[], byte[]> producer, String topic, RecordBuilder builder,
       ChangeSources sources, VersionCache versions, BridgeMetrics metrics,
-      PublishOutcome outcome, boolean tolerateAll, String deadLetterTopic, Ticker ticker,
-      Clock clock) {
+      PublishOutcome outcome, ErrorPolicy errors, Ticker ticker, Clock clock) {
     this.producer = producer;
     this.topic = topic;
     this.builder = builder;
@@ -80,9 +71,7 @@ public final class StatePublisher {
     this.versions = versions;
     this.metrics = metrics;
     this.outcome = outcome;
-    this.tolerateAll = tolerateAll;
-    this.deadLetterTopic = deadLetterTopic == null || deadLetterTopic.isEmpty()
-        ? null : deadLetterTopic;
+    this.errors = errors;
     this.ticker = ticker;
     this.clock = clock;
     this.lastProgress = new AtomicLong(ticker.nanos());
@@ -120,7 +109,8 @@ public final class StatePublisher {
           record = builder.build(row, why);
         } catch (InvalidStateException e) {
           metrics.error("invalid_state");
-          unpublishable(session, row, row.rawState(), e);
+          unpublishable(session, row, row.rawState(), builder.headers(row, why),
+              DeadLetters.Stage.VALUE_CONVERTER, e);
           continue;
         }
       }
@@ -173,7 +163,8 @@ public final class StatePublisher {
     if (error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
         || error instanceof SerializationException) {
       metrics.error("record_too_large");
-      unpublishable(session, row, record.value(), error);
+      unpublishable(session, row, record.value(), record.headers(),
+          DeadLetters.Stage.KAFKA_PRODUCE, error);
     } else if (error instanceof AuthorizationException
         || error instanceof AuthenticationException || error instanceof InvalidTopicException) {
       metrics.error("kafka_fatal");
@@ -190,8 +181,9 @@ public final class StatePublisher {
   }
 
   /** A record that can never be published: stop, or dead-letter and go on. */
-  private void unpublishable(DueSession session, SessionRow row, byte[] value, Exception error) {
-    if (!tolerateAll) {
+  private void unpublishable(DueSession session, SessionRow row, byte[] value,
+      List<StateRecord.Header> headers, DeadLetters.Stage stage, Exception error) {
+    if (!errors.tolerateAll()) {
       lastError.set(describe(error));
       outcome.fatal(session, new UnpublishableSessionException(session.id(), "session "
           + session.id() + " cannot be published (" + describe(error) + ") and"
@@ -201,27 +193,23 @@ public final class StatePublisher {
           + ", or set errors.tolerance=all with errors.deadletterqueue.topic.name", error));
       return;
     }
-    warn.warn("deadletter:" + error.getClass().getSimpleName(), "session {} dead-lettered: {}",
-        session.id(), describe(error));
+    DeadLetters deadLetters = errors.deadLetters();
+    if (errors.logErrors()) {
+      // never the value: states hold the platform's user data
+      log.error("session {} (version {}) cannot be published to topic {}: stage {}, {};"
+          + " errors.tolerance=all: {}", session.id(), row == null ? "tombstone" : row.version(),
+          topic, stage, describe(error), deadLetters == null ? "dropped"
+              : "sent to dead letter topic " + deadLetters.topic(), error);
+    }
     long version = row == null ? VersionCache.TOMBSTONE : row.version();
-    if (deadLetterTopic == null) {
+    if (deadLetters == null) {
       metrics.deadLettered().increment();
       versions.acknowledged(session.id(), version);
       outcome.done(session);
       return;
     }
-    boolean tooLarge = tooLarge(error);
-    RecordHeaders headers = new RecordHeaders();
-    headers.add(HEADER_ERROR_CLASS, bytes(error.getClass().getName()));
-    headers.add(HEADER_ERROR_MESSAGE, bytes(String.valueOf(error.getMessage())));
-    if (value != null) {
-      headers.add(HEADER_ERROR_VALUE_SIZE, bytes(Integer.toString(value.length)));
-    }
-    if (row != null) {
-      headers.add(RecordBuilder.HEADER_VERSION, bytes(Long.toString(row.version())));
-    }
-    ProducerRecord<byte[], byte[]> dlq = new ProducerRecord<>(deadLetterTopic, null,
-        RecordBuilder.key(session.id()), tooLarge ? null : value, headers);
+    ProducerRecord<byte[], byte[]> dlq = deadLetters.letter(session.id(), value, headers, stage,
+        error, tooLarge(error));
     try {
       producer.send(dlq, (metadata, dlqError) -> {
         if (dlqError == null) {
@@ -281,9 +269,5 @@ public final class StatePublisher {
 
   private static String describe(Throwable e) {
     return e.getClass().getSimpleName() + ": " + e.getMessage();
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks at start that the topic exists and is compacted, creating it when
- * {@code topic.creation.enable} is on. Uses a short-lived admin client; called once from the
+ * Checks at start that the topic exists and is compacted, and that a dead letter topic exists
+ * and is not, creating them when {@code topic.creation.enable} is on. Uses a short-lived admin client; called once from the
  * starting thread. Problems are reported as {@link TopicProblem} with a message naming the
  * setting to change.
  */
@@ -40,25 +40,71 @@ public final class TopicManager {
   private TopicManager() {}
 
   /**
-   * Ensures {@code topic} exists; returns a warning text when it exists but is not compacted.
+   * A topic pgbridge may create: name, partitions, replication factor (-1: the broker's) and
+   * the topic configs it is created with; {@code cleanup.policy} among them is also what an
+   * existing topic is checked against.
+   */
+  public record TopicSpec(String name, int partitions, short replicationFactor,
+      Map<String, String> configs) {
+
+    /** The state topic: compacted, so that every session's latest state stays. */
+    public static TopicSpec state(String name, int partitions, short replicationFactor) {
+      return new TopicSpec(name, partitions, replicationFactor,
+          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+    }
+
+    /**
+     * The dead letter topic: deleted by retention, never compacted (compaction would keep only
+     * the last failure of each session).
+     */
+    public static TopicSpec deadLetters(String name, int partitions, short replicationFactor,
+        long retentionMs) {
+      return new TopicSpec(name, partitions, replicationFactor, Map.of(
+          TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+          TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)));
+    }
+
+    boolean compacted() {
+      return TopicConfig.CLEANUP_POLICY_COMPACT.equals(
+          configs.get(TopicConfig.CLEANUP_POLICY_CONFIG));
+    }
+  }
+
+  /**
+   * Ensures {@code topic} exists (created compacted when {@code create}); returns a warning
+   * text when it exists but is not compacted.
    */
   public static Optional<String> ensure(Map<String, Object> adminProps, String topic,
       boolean create, int partitions, short replicationFactor, long timeoutMs)
       throws TopicProblem, InterruptedException {
+    return ensure(adminProps, TopicSpec.state(topic, partitions, replicationFactor), create,
+        timeoutMs);
+  }
+
+  /**
+   * Ensures the topic of {@code spec} exists, creating it as specified when {@code create};
+   * returns a warning text when it exists with another cleanup policy than the spec's.
+   */
+  public static Optional<String> ensure(Map<String, Object> adminProps, TopicSpec spec,
+      boolean create, long timeoutMs) throws TopicProblem, InterruptedException {
+    String topic = spec.name();
+    String kind = spec.compacted() ? "topic" : "dead letter topic";
     Admin admin = Admin.create(withTimeout(adminProps, timeoutMs));
     try {
       Set<String> names = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
       if (!names.contains(topic)) {
         if (!create) {
-          throw new TopicProblem("topic '" + topic + "' does not exist: create it (compacted)"
-              + " or set topic.creation.enable=true", null);
+          throw new TopicProblem(kind + " '" + topic + "' does not exist: create it ("
+              + spec.configs().get(TopicConfig.CLEANUP_POLICY_CONFIG) + ") or set"
+              + " topic.creation.enable=true", null);
         }
-        NewTopic nt = new NewTopic(topic, Optional.of(partitions),
-            replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor))
-            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        short rf = spec.replicationFactor();
+        NewTopic nt = new NewTopic(topic, Optional.of(spec.partitions()),
+            rf == -1 ? Optional.empty() : Optional.of(rf)).configs(spec.configs());
         try {
           admin.createTopics(List.of(nt)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
-          log.info("created compacted topic {} ({} partitions)", topic, partitions);
+          log.info("created {} {} ({} partitions, {})", kind, topic, spec.partitions(),
+              spec.configs());
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw e;
@@ -70,16 +116,23 @@ public final class TopicManager {
       Config config = admin.describeConfigs(List.of(resource)).all()
           .get(timeoutMs, TimeUnit.MILLISECONDS).get(resource);
       ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
-      if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+      boolean compacted = policy != null
+          && policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+      if (spec.compacted() && !compacted) {
         return Optional.of("topic '" + topic + "' has cleanup.policy="
             + (policy == null ? "?" : policy.value()) + ", not compact: old states of every"
             + " session are kept until retention deletes them, and a new consumer may miss a"
             + " session's latest state once it is older than retention");
       }
+      if (!spec.compacted() && compacted) {
+        return Optional.of("dead letter topic '" + topic + "' has cleanup.policy="
+            + policy.value() + ": compaction keeps only the last dead letter of each session;"
+            + " use cleanup.policy=delete");
+      }
       return Optional.empty();
     } catch (ExecutionException e) {
-      throw new TopicProblem("cannot check topic '" + topic + "' on kafka.bootstrap.servers: "
-          + e.getCause(), e.getCause());
+      throw new TopicProblem("cannot check " + kind + " '" + topic + "' on"
+          + " kafka.bootstrap.servers: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       throw new TopicProblem("Kafka did not answer within " + timeoutMs + " ms: check"
           + " kafka.bootstrap.servers and the kafka.security.protocol / kafka.sasl.* settings",

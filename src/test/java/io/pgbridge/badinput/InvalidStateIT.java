@@ -2,9 +2,15 @@ package io.pgbridge.badinput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.pgbridge.Bridge;
 import io.pgbridge.BridgeState.Role;
+import io.pgbridge.publish.DeadLetters;
 import io.pgbridge.publish.InvalidStateException;
+import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
 import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.FinalStateCheck;
@@ -23,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * An application schema whose {@code raw_state} is {@code text}, so PostgreSQL does not
@@ -101,15 +108,20 @@ class InvalidStateIT {
   }
 
   @Test
-  void toleranceAllDeadLettersInvalidJsonWithErrorHeadersAndGoesOn() throws Exception {
+  void toleranceAllDeadLettersInvalidJsonWithContextHeadersLogsItAndGoesOn() throws Exception {
     BridgeHarness h = textStateSchema("badinput_state_all");
     String dlq = TestInfra.newTopic("badinput-state-dlq", 1);
     UUID before = UUID.randomUUID();
     UUID bad = UUID.randomUUID();
     UUID after1 = UUID.randomUUID();
     UUID after2 = UUID.randomUUID();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    publisherLogger().addAppender(logs);
     Bridge bridge = h.startBridge(Map.of("errors.tolerance", "all",
-        "errors.deadletterqueue.topic.name", dlq));
+        "errors.deadletterqueue.topic.name", dlq,
+        "errors.deadletterqueue.context.headers.enable", "true",
+        "errors.log.enable", "true"));
     try (Connection c = h.connect(); TopicReader reader = h.reader();
         TopicReader dead = new TopicReader(h.bootstrap(), dlq)) {
       insertText(c, before, "{\"n\":0}");
@@ -122,11 +134,28 @@ class InvalidStateIT {
       assertThat(dead.pollUntil(r -> r.last(bad) != null, Duration.ofSeconds(20))).isTrue();
       Received letter = dead.last(bad);
       assertThat(letter.value()).isEqualTo(NOT_JSON);
-      assertThat(letter.headers().get(StatePublisher.HEADER_ERROR_CLASS))
-          .isEqualTo(InvalidStateException.class.getName());
-      assertThat(letter.headers().get(StatePublisher.HEADER_ERROR_MESSAGE))
-          .contains(bad.toString()).contains("not valid JSON");
+      // the record's own headers, as Connect keeps the original record's
       assertThat(letter.version()).isEqualTo(1);
+      assertThat(letter.headers()).containsKeys(RecordBuilder.HEADER_PROJECT_ID,
+          RecordBuilder.HEADER_SOURCES);
+      // and the context headers
+      assertThat(letter.headers())
+          .containsEntry(DeadLetters.HEADER_TOPIC, h.topic())
+          .containsEntry(DeadLetters.HEADER_BRIDGE_ID, "pgbridge")
+          .containsEntry(DeadLetters.HEADER_INSTANCE, bridge.instanceId())
+          .containsEntry(DeadLetters.HEADER_STAGE, "VALUE_CONVERTER")
+          .containsEntry(DeadLetters.HEADER_CLASS_NAME, RecordBuilder.class.getName())
+          .containsEntry(DeadLetters.HEADER_EXCEPTION_CLASS,
+              InvalidStateException.class.getName())
+          .containsEntry(DeadLetters.HEADER_VALUE_SIZE, Integer.toString(NOT_JSON.length()));
+      assertThat(letter.headers().get(DeadLetters.HEADER_EXCEPTION_MESSAGE))
+          .contains(bad.toString()).contains("not valid JSON");
+      assertThat(letter.headers().get(DeadLetters.HEADER_EXCEPTION_STACKTRACE))
+          .startsWith(InvalidStateException.class.getName()).contains("\tat io.pgbridge.");
+      // errors.log.enable: one ERROR line naming the session, never its state
+      assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.ERROR).singleElement()
+          .satisfies(e -> assertThat(e.getFormattedMessage()).contains(bad.toString())
+              .contains("VALUE_CONVERTER").contains(dlq).doesNotContain(NOT_JSON));
 
       assertThat(reader.pollUntil(r -> r.last(after1) != null && r.last(after2) != null,
           Duration.ofSeconds(20))).isTrue();
@@ -143,6 +172,11 @@ class InvalidStateIT {
       assertThat(dead.all()).hasSize(1);
     } finally {
       bridge.stop();
+      publisherLogger().detachAppender(logs);
     }
+  }
+
+  private static Logger publisherLogger() {
+    return (Logger) LoggerFactory.getLogger(StatePublisher.class);
   }
 }

@@ -2,8 +2,14 @@ package io.pgbridge.badinput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.pgbridge.Bridge;
 import io.pgbridge.BridgeState.Role;
+import io.pgbridge.publish.DeadLetters;
+import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
 import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.FinalStateCheck;
@@ -22,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * A session whose record exceeds the producer's {@code max.request.size}: Kafka refuses it for
@@ -71,6 +78,10 @@ class RecordTooLargeIT {
     String dlq = TestInfra.newTopic("badinput-large-dlq", 1);
     UUID huge = UUID.randomUUID();
     UUID after = UUID.randomUUID();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    Logger publisherLog = (Logger) LoggerFactory.getLogger(StatePublisher.class);
+    publisherLog.addAppender(logs);
     Bridge bridge = h.startBridge(Map.of("kafka.max.request.size", LIMIT,
         "errors.tolerance", "all", "errors.deadletterqueue.topic.name", dlq));
     try (Connection c = h.connect(); TopicReader reader = h.reader();
@@ -82,12 +93,12 @@ class RecordTooLargeIT {
       assertThat(dead.pollUntil(r -> r.last(huge) != null, Duration.ofSeconds(20))).isTrue();
       Received letter = dead.last(huge);
       assertThat(letter.tombstone()).as("value dropped").isTrue();
-      assertThat(Integer.parseInt(letter.headers().get(StatePublisher.HEADER_ERROR_VALUE_SIZE)))
-          .isGreaterThan(Integer.parseInt(LIMIT));
-      assertThat(letter.headers().get(StatePublisher.HEADER_ERROR_CLASS))
-          .isEqualTo(RecordTooLargeException.class.getName());
-      assertThat(letter.headers().get(StatePublisher.HEADER_ERROR_MESSAGE))
-          .contains("max.request.size");
+      // context headers are off by default, as in Kafka Connect: the record's own headers only
+      assertThat(letter.version()).isEqualTo(1);
+      assertThat(letter.headers()).containsKey(RecordBuilder.HEADER_SOURCES)
+          .allSatisfy((k, v) -> assertThat(k).doesNotStartWith(DeadLetters.CONTEXT_PREFIX));
+      // and errors.log.enable=false: the tolerated error is counted, not logged
+      assertThat(logs.list).noneMatch(e -> e.getLevel() == Level.ERROR);
 
       assertThat(reader.pollUntil(r -> r.last(after) != null, Duration.ofSeconds(20))).isTrue();
       assertThat(reader.records(huge)).isEmpty();
@@ -100,6 +111,7 @@ class RecordTooLargeIT {
       assertThat(FinalStateCheck.await(reader, c, Set.of(), Duration.ofSeconds(20))).isEmpty();
     } finally {
       bridge.stop();
+      publisherLog.detachAppender(logs);
     }
   }
 }

@@ -57,15 +57,64 @@ class MainTest {
     }
 
     @Test
-    void helpAfterACommandStillPrintsUsage() {
+    void helpAfterACommandPrintsThatCommandsHelp() {
         assertThat(run("run", "-h")).isEqualTo(ExitCodes.OK);
-        assertThat(out()).startsWith("Usage: pgbridge");
+        assertThat(out()).startsWith("Usage: pgbridge [--config FILE] run\n")
+                .contains("SIGTERM").doesNotContain("Commands:");
+    }
+
+    @Test
+    void everyCommandHasItsOwnHelpListedInTheOverview() {
+        String overview = Main.usage();
+        for (Command c : Main.COMMANDS) {
+            assertThat(overview).as(c.name()).contains("\n  " + c.name() + " ");
+            if (c.ownHelp()) {
+                continue;
+            }
+            out.reset();
+            assertThat(run(c.name(), "--help")).as(c.name()).isEqualTo(ExitCodes.OK);
+            String help = out();
+            assertThat(help).as(c.name()).startsWith("Usage: pgbridge")
+                    .contains(" " + c.name()).contains("Exit codes").isNotEqualTo(overview);
+            out.reset();
+            assertThat(run("help", c.name())).isEqualTo(ExitCodes.OK);
+            assertThat(out()).isEqualTo(help);
+            out.reset();
+            assertThat(run("--config", "x.properties", c.name(), "--help")).isEqualTo(ExitCodes.OK);
+            assertThat(out()).isEqualTo(help);
+        }
+    }
+
+    @Test
+    void migrateHelpDescribesItsOptions() {
+        assertThat(run("migrate", "--help")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("--bridge-only").contains("--print")
+                .contains("pgbridge_schema_history");
+    }
+
+    @Test
+    void helpForAnUnknownCommandIsAUsageError() {
+        assertThat(run("help", "frobnicate")).isEqualTo(ExitCodes.BAD_CONFIG);
+        assertThat(err()).contains("unknown command 'frobnicate'");
+    }
+
+    @Test
+    void commandsWithoutOptionsRejectArguments() throws IOException {
+        Path config = dir.resolve("ok.properties");
+        Files.write(config, List.of("database.url=jdbc:postgresql://127.0.0.1:1/app",
+                "kafka.bootstrap.servers=127.0.0.1:1"), StandardCharsets.UTF_8);
+        assertThat(run("--config", config.toString(), "run", "--bridge-only"))
+                .isEqualTo(ExitCodes.BAD_CONFIG);
+        assertThat(err()).contains("run: unexpected argument --bridge-only");
+        assertThat(run("--config", config.toString(), "check", "now"))
+                .isEqualTo(ExitCodes.BAD_CONFIG);
+        assertThat(err()).contains("check: unexpected argument now");
     }
 
     @Test
     void versionPrintsVersionsAndExitsZero() {
         assertThat(run("--version")).isEqualTo(ExitCodes.OK);
-        assertThat(out()).startsWith("pgbridge ").contains("kafka-clients ");
+        assertThat(out()).startsWith("pgbridge ").contains("kafka-clients ").contains("pgjdbc 42.");
     }
 
     @Test

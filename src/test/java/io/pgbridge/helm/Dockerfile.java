@@ -7,7 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The instructions of the repository's {@code Dockerfile} and {@code .dockerignore}, read
@@ -70,6 +74,36 @@ final class Dockerfile {
     } catch (IOException e) {
       throw new AssertionError(keyword + " is not in exec form: " + last(keyword), e);
     }
+  }
+
+  /** Every {@code ARG} with its default (empty when it has none). */
+  Map<String, String> args() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String arg : all("ARG")) {
+      int eq = arg.indexOf('=');
+      out.put(eq < 0 ? arg : arg.substring(0, eq), eq < 0 ? "" : unquote(arg.substring(eq + 1)));
+    }
+    return out;
+  }
+
+  /** Every {@code LABEL} key with its value as written (build args not substituted). */
+  Map<String, String> labels() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String args : all("LABEL")) {
+      Matcher m = KEY_VALUE.matcher(args);
+      while (m.find()) {
+        out.put(m.group(1), unquote(m.group(2)));
+      }
+    }
+    return out;
+  }
+
+  private static final Pattern KEY_VALUE =
+      Pattern.compile("([A-Za-z0-9._-]+)=(\"(?:[^\"\\\\]|\\\\.)*\"|\\S+)");
+
+  private static String unquote(String value) {
+    return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+        ? value.substring(1, value.length() - 1) : value;
   }
 
   /** Sources of every COPY, relative to the build context, without a trailing slash. */

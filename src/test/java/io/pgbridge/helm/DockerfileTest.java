@@ -3,6 +3,8 @@ package io.pgbridge.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +20,28 @@ class DockerfileTest {
   private final Dockerfile dockerfile = Dockerfile.read();
 
   @Test
-  void isASingleRuntimeStageOnTheJava17Jre() {
-    assertThat(dockerfile.all("FROM")).containsExactly("eclipse-temurin:17-jre");
+  void isASingleRuntimeStageOnAJava17JrePinnedByVersion() {
+    assertThat(dockerfile.all("FROM")).singleElement().asString()
+        // a full Temurin release (17.0.<update>_<build>), not a moving tag such as 17-jre
+        .matches("eclipse-temurin:17\\.0\\.\\d+_\\d+-jre(-[a-z]+)?");
+    assertThat(dockerfile.labels().get("org.opencontainers.image.base.name"))
+        .isEqualTo("docker.io/library/" + dockerfile.last("FROM"));
+  }
+
+  @Test
+  void carriesOciLabelsForVersionRevisionAndSourceFromBuildArgs() throws IOException {
+    Map<String, String> labels = dockerfile.labels();
+    Map<String, String> args = dockerfile.args();
+    JsonNode chart = new YAMLMapper().readTree(RenderedChart.CHART.resolve("Chart.yaml").toFile());
+
+    assertThat(labels).containsEntry("org.opencontainers.image.version", "${VERSION}")
+        .containsEntry("org.opencontainers.image.revision", "${REVISION}")
+        .containsEntry("org.opencontainers.image.source", "${SOURCE}")
+        .containsEntry("org.opencontainers.image.title", "pgbridge");
+    // defaults that agree with the chart that deploys the image
+    assertThat(args).containsEntry("VERSION", chart.path("appVersion").asText())
+        .containsEntry("SOURCE", chart.path("sources").get(0).asText())
+        .containsKey("REVISION");
   }
 
   @Test
@@ -38,11 +60,16 @@ class DockerfileTest {
 
   @Test
   void startsTheJarWithTheArgumentsTheChartPasses() {
-    JsonNode container = RenderedChart.render(tmp, Map.of()).bridgeContainer();
+    JsonNode container = RenderedChart.render(tmp, ValueSets.DEFAULTS.values).bridgeContainer();
     List<String> chartArgs = RenderedChart.textList(container.path("args"));
 
-    assertThat(dockerfile.execForm("ENTRYPOINT"))
-        .containsExactly("java", "-jar", "/opt/pgbridge/pgbridge.jar");
+    assertThat(dockerfile.execForm("ENTRYPOINT")).containsExactly("java",
+        "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar",
+        "/opt/pgbridge/pgbridge.jar");
+    // the chart leaves the JVM flags to the image (and adds no JAVA_TOOL_OPTIONS, whose
+    // "Picked up" line would break JSON logs) unless the operator asks for more
+    assertThat(container.path("env").findValuesAsText("name")).doesNotContain(
+        "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
     assertThat(dockerfile.execForm("CMD"))
         .containsExactly("run", "--config", "/etc/pgbridge/pgbridge.properties")
         .isEqualTo(chartArgs);
@@ -50,7 +77,7 @@ class DockerfileTest {
 
   @Test
   void runsAsTheNonRootUserTheChartRequires() {
-    JsonNode container = RenderedChart.render(tmp, Map.of()).bridgeContainer();
+    JsonNode container = RenderedChart.render(tmp, ValueSets.DEFAULTS.values).bridgeContainer();
     int chartUser = container.path("securityContext").path("runAsUser").asInt();
 
     String user = dockerfile.last("USER");
@@ -61,7 +88,7 @@ class DockerfileTest {
 
   @Test
   void exposesTheChartsDefaultHttpPort() {
-    RenderedChart chart = RenderedChart.render(tmp, Map.of());
+    RenderedChart chart = RenderedChart.render(tmp, ValueSets.DEFAULTS.values);
     String httpPort = RenderedChart.parse(chart.propertiesText(RenderedChart.FULLNAME))
         .getProperty("http.port");
 

@@ -29,7 +29,8 @@ final class MetricsContract {
       "pgbridge_listener_connected",
       "pgbridge_leader",
       "pgbridge_checkpoint_age_seconds",
-      "pgbridge_notification_queue_usage_ratio");
+      "pgbridge_notification_queue_usage_ratio",
+      "pgbridge_build_info");
 
   static final Set<String> HISTOGRAMS = Set.of(
       "pgbridge_lag_notification_to_ack_seconds",
@@ -38,7 +39,7 @@ final class MetricsContract {
       "pgbridge_produce_duration_seconds");
 
   /** Prefixes of families exported by libraries (Kafka producer, JVM), not named one by one. */
-  static final Set<String> LIBRARY_PREFIXES = Set.of("kafka_producer_", "jvm_");
+  static final Set<String> LIBRARY_PREFIXES = Set.of("kafka_producer_", "jvm_", "hikaricp_");
 
   private static final Set<String> KEYWORDS = Set.of(
       "and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left",

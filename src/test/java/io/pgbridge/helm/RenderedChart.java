@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -73,6 +74,38 @@ final class RenderedChart {
     }
   }
 
+  /**
+   * Lints (strictly) a copy of the chart whose values.yaml is the chart's with {@code values}
+   * merged in: helm-java's lint takes no values file, and a chart whose defaults alone do not
+   * render (no password Secret named) would otherwise be linted only up to that failure.
+   */
+  static LintResult lint(Path dir, Map<String, ?> values) {
+    try {
+      Path copy = copyWithHooksExposed(dir);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> defaults = YAML.readValue(CHART.resolve("values.yaml").toFile(),
+          Map.class);
+      YAML.writeValue(copy.resolve("values.yaml").toFile(), merge(defaults, values));
+      return new Helm(copy).lint().strict().call();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> merge(Map<String, ?> base, Map<String, ?> overrides) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>(base);
+    overrides.forEach((k, v) -> out.merge(k, v, (a, b) -> a instanceof Map && b instanceof Map
+        ? merge((Map<String, ?>) a, (Map<String, ?>) b) : b));
+    // merge() drops a key whose new value is null; Helm reads an explicit null as "remove"
+    overrides.forEach((k, v) -> {
+      if (v == null) {
+        out.put(k, null);
+      }
+    });
+    return out;
+  }
+
   private static Path copyWithHooksExposed(Path dir) throws IOException {
     Path copy = Files.createTempDirectory(dir, "chart-");
     try (Stream<Path> files = Files.walk(CHART)) {
@@ -80,7 +113,7 @@ final class RenderedChart {
         Path target = copy.resolve(CHART.relativize(source).toString());
         if (Files.isDirectory(source)) {
           Files.createDirectories(target);
-        } else if (source.getParent().endsWith("templates")) {
+        } else if (CHART.relativize(source).startsWith("templates")) {
           Files.writeString(target, Files.readString(source).replace("helm.sh/hook", HOOK_PREFIX));
         } else {
           Files.copy(source, target);
@@ -113,8 +146,22 @@ final class RenderedChart {
     return container(deployment(), "pgbridge");
   }
 
+  /** The pod spec of a Pod, or of a Deployment's or Job's pod template. */
+  static JsonNode podSpec(JsonNode workload) {
+    return "Pod".equals(workload.path("kind").asText()) ? workload.path("spec")
+        : workload.path("spec").path("template").path("spec");
+  }
+
+  /** Every resource that runs pgbridge: Deployment, Jobs and Pods. */
+  List<JsonNode> workloads() {
+    List<JsonNode> out = new ArrayList<>(ofKind("Deployment"));
+    out.addAll(ofKind("Job"));
+    out.addAll(ofKind("Pod"));
+    return out;
+  }
+
   static JsonNode container(JsonNode workload, String name) {
-    for (JsonNode c : workload.path("spec").path("template").path("spec").path("containers")) {
+    for (JsonNode c : podSpec(workload).path("containers")) {
       if (name.equals(c.path("name").asText())) {
         return c;
       }

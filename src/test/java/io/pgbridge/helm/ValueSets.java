@@ -7,9 +7,37 @@ import java.util.Map;
 /** The value sets the chart is rendered with, each as a user would write values.yaml. */
 enum ValueSets {
 
-  DEFAULTS(Map.of()),
+  /** The least a default install needs: the Secret with the database password. */
+  DEFAULTS(Map.of("database", Map.of("passwordSecret", Map.of("name", "pg-credentials")))),
+
+  /** Trust or certificate authentication: no password Secret, said explicitly. */
+  PASSWORDLESS(Map.of(
+      "database", Map.of("passwordless", true),
+      "config", configOf("database.url",
+          "jdbc:postgresql://db:5432/app?sslmode=verify-full&sslcert=/etc/pg-tls/tls.crt"
+              + "&sslkey=/etc/pg-tls/tls.pk8"))),
+
+  /** A managed database's Secret (CloudNativePG publishes username, password, jdbc-uri). */
+  MANAGED_DATABASE(Map.of("database", Map.of(
+      "passwordSecret", Map.of("name", "gen-pg-app", "key", "password"),
+      "userSecret", Map.of("name", "gen-pg-app", "key", "username"),
+      "urlSecret", Map.of("name", "gen-pg-app", "key", "jdbc-uri")))),
+
+  /** OAuth client credentials and a PEM client certificate, all from Secrets. */
+  KAFKA_SECRET_SETTINGS(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "config", configOf(
+          "kafka.security.protocol", "SASL_SSL",
+          "kafka.sasl.mechanism", "OAUTHBEARER",
+          "kafka.ssl.keystore.type", "PEM"),
+      "kafka", Map.of("secretSettings", Map.of(
+          "sasl.oauthbearer.client.credentials.client.secret",
+          Map.of("name", "kafka-oauth", "key", "client-secret"),
+          "ssl.keystore.key", Map.of("name", "kafka-pem", "key", "tls.key"),
+          "ssl.keystore.certificate.chain", Map.of("name", "kafka-pem", "key", "tls.crt"))))),
 
   MONITORING(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
       "serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus")),
       "prometheusRule", Map.of("enabled", true, "lagP99ThresholdSeconds", 2.5),
       "dashboard", Map.of("enabled", true, "namespace", "monitoring"))),
@@ -30,6 +58,7 @@ enum ValueSets {
                   "passwordKey", "user.password", "keyPasswordKey", "user.password"))))),
 
   SCALED_CUSTOM(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
       "replicaCount", 3,
       "terminationGracePeriodSeconds", 75,
       "config", configOf(
@@ -47,6 +76,41 @@ enum ValueSets {
           "kafka.client.id", "pgbridge\\eu"),
       "service", Map.of("port", 80))),
 
+  /** A PostgreSQL CA and a logging configuration mounted, more environment. */
+  EXTRAS(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
+      "config", configOf("database.url",
+          "jdbc:postgresql://db:5432/app?sslmode=verify-full&sslrootcert=/etc/pgbridge/pg-ca/ca.crt"),
+      "extraVolumes", List.of(
+          Map.of("name", "pg-ca", "secret", Map.of("secretName", "pg-ca")),
+          Map.of("name", "logging", "configMap", Map.of("name", "pgbridge-logback"))),
+      "extraVolumeMounts", List.of(
+          Map.of("name", "pg-ca", "mountPath", "/etc/pgbridge/pg-ca", "readOnly", true),
+          Map.of("name", "logging", "mountPath", "/etc/pgbridge/logback", "readOnly", true)),
+      "extraEnv", List.of(Map.of("name", "PGBRIDGE_DEBOUNCE_MS", "value", "50")),
+      "extraEnvFrom", List.of(Map.of("configMapRef", Map.of("name", "pgbridge-env"))))),
+
+  /** Ingress to the http port from the monitoring namespace; egress to DNS, database, Kafka. */
+  NETWORK_POLICY(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
+      "networkPolicy", Map.of(
+          "enabled", true,
+          "ingressFrom", List.of(Map.of("namespaceSelector",
+              Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")))),
+          "egress", Map.of("restrict", true, "rules", List.of(
+              Map.of("to", List.of(Map.of("ipBlock", Map.of("cidr", "10.20.0.0/16"))),
+                  "ports", List.of(Map.of("port", 5432, "protocol", "TCP"),
+                      Map.of("port", 9093, "protocol", "TCP")))))))),
+
+  /** Pods scraped directly (PodMonitor instead of ServiceMonitor), with the alerts. */
+  POD_MONITOR(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
+      "podMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus")),
+      "prometheusRule", Map.of("enabled", true))),
+
   MIGRATIONS(Map.of(
       "migrations", Map.of("enabled", true),
       "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "password"))));
@@ -55,6 +119,19 @@ enum ValueSets {
 
   ValueSets(Map<String, Object> values) {
     this.values = values;
+  }
+
+  /** {@link #DEFAULTS} with {@code overrides} merged in (maps merged key by key). */
+  static Map<String, Object> defaultsWith(Map<String, ?> overrides) {
+    return merge(DEFAULTS.values, overrides);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> merge(Map<String, ?> base, Map<String, ?> overrides) {
+    Map<String, Object> out = new LinkedHashMap<>(base);
+    overrides.forEach((k, v) -> out.merge(k, v, (a, b) -> a instanceof Map && b instanceof Map
+        ? merge((Map<String, ?>) a, (Map<String, ?>) b) : b));
+    return out;
   }
 
   private static Map<String, Object> configOf(Object... kv) {

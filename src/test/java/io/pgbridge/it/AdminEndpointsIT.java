@@ -69,10 +69,25 @@ class AdminEndpointsIT {
           .contains("pgbridge_notification_queue_usage_ratio{")
           .contains("pgbridge_records_skipped_total")
           .contains("kafka_producer_")
-          .contains("jvm_memory_used_bytes");
+          .contains("jvm_memory_used_bytes")
+          .contains("pgbridge_build_info{bridge=\"pgbridge\",kafka_clients=\"")
+          // the fetch pool, through HikariCP's Micrometer tracker
+          .contains("hikaricp_connections_active{pool=\"pgbridge-" + bridge.instanceId())
+          .contains("hikaricp_connections_pending{")
+          .contains("hikaricp_connections_acquire_seconds_count{")
+          // present before the first error, so that rate() and alerts work from the start
+          .contains("pgbridge_errors_total{bridge=\"pgbridge\",kind=\"fetch\"} 0.0")
+          .contains("pgbridge_notifications_malformed_total{bridge=\"pgbridge\","
+              + "reason=\"not_json\"} 0.0")
+          .doesNotContain("quantile=");
 
       JsonNode status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
       assertThat(status.get("role").asText()).isEqualTo("leader");
+      assertThat(status.get("state").asText()).isEqualTo("RUNNING");
+      assertThat(status.get("connector").get("state").asText()).isEqualTo("RUNNING");
+      assertThat(status.get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+      assertThat(status.get("worker_id").asText()).isEqualTo(bridge.instanceId());
+      assertThat(status.has("trace")).isFalse();
       assertThat(status.get("listener").get("connected").asBoolean()).isTrue();
       assertThat(status.has("checkpoint")).isTrue();
       assertThat(status.has("dirtySessions")).isTrue();
@@ -80,6 +95,37 @@ class AdminEndpointsIT {
           .get("database.password") + "\"");
     } finally {
       bridge.stop();
+      registry.close();
+    }
+  }
+
+  @Test
+  void aStandbyIsUnassignedInConnectTermsAndStillReady() throws Exception {
+    BridgeHarness h = BridgeHarness.create("admin_standby", 1);
+    PrometheusMeterRegistry registry = Main.newRegistry();
+    Bridge leader = h.startBridge(Map.of());
+    Bridge standby = new Bridge(ConfigLoader.fromMap(h.settings(Map.of())), registry);
+    try (AdminServer server = new AdminServer(0, registry, standby)) {
+      server.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!"leader".equals(leader.status().get("role")) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(leader.status()).containsEntry("state", "RUNNING");
+      standby.start();
+      String base = "http://127.0.0.1:" + server.port();
+      JsonNode status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
+      while (!"standby".equals(status.get("role").asText()) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+        status = SessionWriter.parse(get(base + AdminServer.STATUS_PATH).body());
+      }
+      assertThat(status.get("role").asText()).isEqualTo("standby");
+      assertThat(status.get("state").asText()).isEqualTo("UNASSIGNED");
+      assertThat(status.get("tasks").get(0).get("state").asText()).isEqualTo("UNASSIGNED");
+      assertThat(get(base + AdminServer.READY_PATH).statusCode()).isEqualTo(200);
+    } finally {
+      standby.stop();
+      leader.stop();
       registry.close();
     }
   }
