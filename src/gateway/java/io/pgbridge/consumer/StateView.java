@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ public final class StateView {
   private final Map<Integer, Long> forgottenDeletions = new ConcurrentHashMap<>();
   private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
   private final Stats stats = new Stats();
+  /** Held by the writer while it changes the view and notifies, and by {@link #consistently}. */
+  private final ReentrantLock changes = new ReentrantLock();
   private long seq;
   private boolean warnedInvalid;
 
@@ -88,6 +92,15 @@ public final class StateView {
    * past a record also sees every listener call it caused.
    */
   public Outcome apply(TopicRecord r, long nowMs) {
+    changes.lock();
+    try {
+      return applyLocked(r, nowMs);
+    } finally {
+      changes.unlock();
+    }
+  }
+
+  private Outcome applyLocked(TopicRecord r, long nowMs) {
     Outcome outcome;
     try {
       outcome = r.tombstone() ? applyTombstone(r, nowMs) : applyState(r, nowMs);
@@ -205,6 +218,31 @@ public final class StateView {
 
   /** Applies the time-based retention at {@code nowMs}. Writer thread only. */
   public void expire(long nowMs) {
+    changes.lock();
+    try {
+      expireLocked(nowMs);
+    } finally {
+      changes.unlock();
+    }
+  }
+
+  /**
+   * Runs {@code action} while the view does not change: what it reads is one consistent cut,
+   * and every change after it reaches the listeners after {@code action} returns. A subscriber
+   * registers its listener and takes its snapshot inside one call, so it sees each change
+   * either in the snapshot or as a later change, never neither. Keep {@code action} short: it
+   * holds up the writer.
+   */
+  public <T> T consistently(Supplier<T> action) {
+    changes.lock();
+    try {
+      return action.get();
+    } finally {
+      changes.unlock();
+    }
+  }
+
+  private void expireLocked(long nowMs) {
     if (policy.finishedRetentionMs() > 0) {
       Iterator<Map.Entry<String, Long>> it = finishedOrder.entrySet().iterator();
       while (it.hasNext()) {
