@@ -53,9 +53,6 @@ public final class GatewayMain {
 
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
-    if (!rest.isEmpty() && rest.get(0).equals("gateway")) {
-      rest.remove(0);
-    }
     Path file = env.containsKey("PGBRIDGE_GATEWAY_CONFIG")
         ? Path.of(env.get("PGBRIDGE_GATEWAY_CONFIG")) : null;
     String command = "run";
@@ -82,6 +79,9 @@ public final class GatewayMain {
           format = rest.get(++i);
         }
         case "run", "config-docs" -> command = a;
+        case "gateway" -> {
+          // the launcher and the bridge's CLI pass their command word along
+        }
         default -> {
           err.println("unknown argument '" + a + "'\n");
           err.print(USAGE);

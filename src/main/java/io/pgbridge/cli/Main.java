@@ -50,6 +50,8 @@ public final class Main {
                        (--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout only.
         config-docs    print every setting with type, default and documentation
                        (--format markdown|text|properties)
+        gateway        the WebSocket/SSE gateway: a separate artifact,
+                       target/pgbridge-gateway.jar (pgbridge gateway --help)
         bench          benchmarks (source checkout only; pgbridge bench --help)
 
       Options:
@@ -76,7 +78,8 @@ public final class Main {
     for (int i = 0; i < rest.size(); i++) {
       String a = rest.get(i);
       if (a.equals("--help") || a.equals("-h")) {
-        if (!rest.isEmpty() && (rest.get(0).equals("demo") || rest.get(0).equals("bench"))) {
+        if (!rest.isEmpty() && (rest.get(0).equals("demo") || rest.get(0).equals("bench")
+            || rest.get(0).equals("gateway"))) {
           break;
         }
         out.print(USAGE);
@@ -103,7 +106,8 @@ public final class Main {
       return ExitCodes.BAD_CONFIG;
     }
     String command = rest.remove(0);
-    for (String name : ConfigLoader.unknownVariables(env)) {
+    for (String name : command.equals("gateway") ? List.<String>of()
+        : ConfigLoader.unknownVariables(env)) {
       err.println("warning: environment variable " + name + " names no setting and is ignored"
           + " (see 'pgbridge config-docs')");
     }
@@ -114,6 +118,7 @@ public final class Main {
         case "migrate" -> migrate(ConfigLoader.load(configFile, env), rest, out, err);
         case "check" -> check(ConfigLoader.load(configFile, env), out, err);
         case "demo" -> devCommand("io.pgbridge.demo.DemoCommand", rest, err);
+        case "gateway" -> gateway(args, out, err, env);
         case "bench" -> devCommand("io.pgbridge.bench.BenchCommand", rest, err);
         default -> {
           err.println("unknown command '" + command + "'\n");
@@ -246,6 +251,29 @@ public final class Main {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     return registry;
+  }
+
+  /**
+   * The gateway is its own artifact (Jetty and the JWT library are not in the bridge's jar):
+   * run it when it is on the class path (a source checkout's development build), otherwise say
+   * where it lives.
+   */
+  private static int gateway(String[] args, PrintStream out, PrintStream err,
+      Map<String, String> env) {
+    try {
+      Method run = Class.forName("io.pgbridge.gateway.GatewayMain").getMethod("run",
+          String[].class, PrintStream.class, PrintStream.class, Map.class);
+      return (Integer) run.invoke(null, args, out, err, env);
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      err.println("the gateway is not in the bridge's jar: run java -jar pgbridge-gateway.jar"
+          + " (target/pgbridge-gateway.jar with target/lib and target/gateway-lib; in a source"
+          + " checkout ./pgbridge gateway; in the image, the 'gateway' build target)");
+      return ExitCodes.BAD_CONFIG;
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      err.println("gateway failed: " + cause);
+      return ExitCodes.FAILURE;
+    }
   }
 
   private static int devCommand(String className, List<String> rest, PrintStream err) {
