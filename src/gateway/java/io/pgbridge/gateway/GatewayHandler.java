@@ -30,15 +30,15 @@ import org.eclipse.jetty.util.Fields;
  * {@code GET /sessions/{id}}, {@code GET /projects}, and {@code /metrics}, {@code /healthz},
  * {@code /readyz}, {@code /status}. Runs on Jetty request threads.
  */
-final class GatewayHandler extends Handler.Abstract {
+public final class GatewayHandler extends Handler.Abstract {
 
-  static final String STREAM_PATH = "/stream";
-  static final String SESSIONS_PATH = "/sessions/";
-  static final String PROJECTS_PATH = "/projects";
-  static final String METRICS_PATH = "/metrics";
-  static final String HEALTH_PATH = "/healthz";
-  static final String READY_PATH = "/readyz";
-  static final String STATUS_PATH = "/status";
+  public static final String STREAM_PATH = "/stream";
+  public static final String SESSIONS_PATH = "/sessions/";
+  public static final String PROJECTS_PATH = "/projects";
+  public static final String METRICS_PATH = "/metrics";
+  public static final String HEALTH_PATH = "/healthz";
+  public static final String READY_PATH = "/readyz";
+  public static final String STATUS_PATH = "/status";
 
   private static final Map<String, String> PAGE_TYPES = Map.of(
       "/index.html", "text/html; charset=utf-8",
