@@ -15,10 +15,12 @@ class DockerfileTest {
   @TempDir
   Path tmp;
 
-  private final Dockerfile dockerfile = Dockerfile.read();
+  private final Dockerfile all = Dockerfile.read();
+  /** The default target: the bridge. */
+  private final Dockerfile dockerfile = all.lastStage();
 
   @Test
-  void isASingleRuntimeStageOnTheJava17Jre() {
+  void theBridgeIsTheDefaultTargetOnTheJava17Jre() {
     assertThat(dockerfile.all("FROM")).containsExactly("eclipse-temurin:17-jre");
   }
 
@@ -33,7 +35,27 @@ class DockerfileTest {
     // Everything is excluded first, then each COPY source is re-included.
     assertThat(Dockerfile.ignoreLines()).first().isEqualTo("*");
     assertThat(Dockerfile.reIncluded())
-        .containsExactlyInAnyOrderElementsOf(dockerfile.copySources());
+        .containsExactlyInAnyOrderElementsOf(all.copySources().stream().distinct().toList());
+  }
+
+  @Test
+  void theGatewayTargetHoldsTheGatewayArtifactAndStartsAsTheChartRunsIt() {
+    Dockerfile gateway = all.stage("gateway");
+    JsonNode container = RenderedChart.container(RenderedChart.render(tmp,
+        Map.of("gateway", Map.of("enabled", true))).get("Deployment",
+        RenderedChart.FULLNAME + "-gateway"), "gateway");
+
+    assertThat(gateway.all("FROM")).containsExactly("eclipse-temurin:17-jre AS gateway");
+    assertThat(gateway.copySources()).containsExactlyInAnyOrder("target/lib",
+        "target/gateway-lib", "target/pgbridge-gateway.jar");
+    assertThat(gateway.execForm("ENTRYPOINT"))
+        .containsExactly("java", "-jar", "/opt/pgbridge/pgbridge-gateway.jar");
+    assertThat(gateway.execForm("CMD"))
+        .isEqualTo(RenderedChart.textList(container.path("args")));
+    assertThat(gateway.last("USER").split(":")[0])
+        .isEqualTo(container.path("securityContext").path("runAsUser").asText());
+    assertThat(gateway.all("EXPOSE")).containsExactly(
+        container.path("ports").get(0).path("containerPort").asText());
   }
 
   @Test
