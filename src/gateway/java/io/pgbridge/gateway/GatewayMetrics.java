@@ -39,7 +39,7 @@ public final class GatewayMetrics {
         .register(registry);
     sendLag = Timer.builder("pgbridge_gateway_send_lag")
         .description("record timestamp (append to the state topic) to the completed socket write")
-        .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+        .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
     for (String reason : new String[] {"unauthorized", "forbidden", "origin",
