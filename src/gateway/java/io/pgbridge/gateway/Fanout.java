@@ -209,7 +209,9 @@ final class Fanout implements StateListener {
     }
     for (String id : have.keySet()) {
       if (!sent.contains(id) && view.get(id).isEmpty()) {
-        Optional<Tombstone> t = view.deletion(id);
+        // a deletion in a project the client may not watch is told as "unknown", unnamed
+        Optional<Tombstone> t = view.deletion(id)
+            .filter(d -> c.principal.mayWatch(d.projectId()));
         c.offer(deletedEntry(id, t.map(Tombstone::projectId).orElse(null),
             t.isPresent() ? "tombstone" : "unknown", t.map(Tombstone::seq).orElse(0L)));
         sent.add(id);

@@ -2,9 +2,16 @@ package io.pgbridge.gateway.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.security.Key;
+import java.util.ArrayList;
 import com.nimbusds.jose.proc.BadJOSEException;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
@@ -35,8 +42,7 @@ public final class JwtAuthenticator implements Authenticator {
   public JwtAuthenticator(KeyFile keys, String issuer, String audience, String projectsClaim,
       long clockSkewMs, LongSupplier clockMs) {
     this.projectsClaim = projectsClaim;
-    JWKSource<SecurityContext> source = (selector, context) -> selector.select(keys.keys());
-    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, source));
+    processor.setJWSKeySelector((header, context) -> candidates(header, keys.keys()));
     JWTClaimsSet exact = issuer == null || issuer.isEmpty() ? null
         : new JWTClaimsSet.Builder().issuer(issuer).build();
     DefaultJWTClaimsVerifier<SecurityContext> verifier = new DefaultJWTClaimsVerifier<>(
@@ -48,6 +54,41 @@ public final class JwtAuthenticator implements Authenticator {
     };
     verifier.setMaxClockSkew((int) (clockSkewMs / 1000));
     processor.setJWTClaimsSetVerifier(verifier);
+  }
+
+  /**
+   * The keys that may have signed a token with this header: of the algorithm's family (RSA
+   * for RS/PS, EC on the right curve for ES); those with the header's {@code kid} if any has
+   * it, otherwise those without a {@code kid} (keys read from PEM have none).
+   */
+  static List<Key> candidates(JWSHeader header, JWKSet set) throws KeySourceException {
+    JWSAlgorithm alg = header.getAlgorithm();
+    if (!ALGORITHMS.contains(alg)) {
+      return List.of();
+    }
+    List<Key> byId = new ArrayList<>();
+    List<Key> unnamed = new ArrayList<>();
+    for (JWK jwk : set.getKeys()) {
+      Key key;
+      try {
+        if (jwk instanceof RSAKey rsa && JWSAlgorithm.Family.RSA.contains(alg)) {
+          key = rsa.toRSAPublicKey();
+        } else if (jwk instanceof ECKey ec && JWSAlgorithm.Family.EC.contains(alg)
+            && Curve.forJWSAlgorithm(alg).contains(ec.getCurve())) {
+          key = ec.toECPublicKey();
+        } else {
+          continue;
+        }
+      } catch (JOSEException e) {
+        throw new KeySourceException("unusable key in the key file: " + e.getMessage(), e);
+      }
+      if (header.getKeyID() != null && header.getKeyID().equals(jwk.getKeyID())) {
+        byId.add(key);
+      } else if (jwk.getKeyID() == null) {
+        unnamed.add(key);
+      }
+    }
+    return byId.isEmpty() ? unnamed : byId;
   }
 
   @Override
