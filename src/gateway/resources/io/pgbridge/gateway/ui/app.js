@@ -25,7 +25,10 @@
   function watchdog() {
     if (!connected) { return; }
     var silent = Date.now() - lastHeartbeatAt;
-    if (lastHeartbeatAt && silent > 3 * heartbeatInterval) {
+    if (lastHeartbeatAt && silent > 6 * heartbeatInterval) {
+      // a connection that went quiet without closing (a dead proxy, a sleeping laptop): start over
+      window.pgbridge.dropConnection();
+    } else if (lastHeartbeatAt && silent > 3 * heartbeatInterval) {
       setConnection('stale', 'stale', 'no heartbeat from the gateway for ' + Math.round(silent / 1000) + ' s');
     } else if (bridge === 'stale') {
       setConnection('stale', 'stale', 'the bridge stopped sending heartbeats: states may be old');
