@@ -346,6 +346,27 @@ class GatewayIT {
     assertThat(get("/app.js", null).statusCode()).isEqualTo(200);
   }
 
+  @Test
+  void aGatewayIsNotReadyUntilItHasReadTheTopic() throws Exception {
+    String missing = "gateway-it-missing-" + UUID.randomUUID();
+    GatewayConfig config = GatewayConfigLoader.fromMap(Map.of(
+        "kafka.bootstrap.servers", TestInfra.kafkaBootstrap(), "topic", missing,
+        "http.port", "0", "auth.mode", "none"));
+    try (Gateway other = new Gateway(config, new PrometheusMeterRegistry(
+        PrometheusConfig.DEFAULT), new io.pgbridge.gateway.auth.OpenAccess(),
+        Clock.systemUTC())) {
+      other.start();
+      HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(
+          "http://127.0.0.1:" + other.port() + "/readyz")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + other.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode()).isEqualTo(200);
+      assertThat(other.ready()).isFalse();
+    }
+  }
+
   interface Connect {
     WsProbe run() throws Exception;
   }
