@@ -35,7 +35,7 @@ public final class BenchCommand {
                   [--sessions N] [--changed-percent P] [--page-size N] [--updates N] [--out DIR]
         gateway   the gateway (own JVM) with many WebSocket subscribers under a record rate:
                   append-to-receipt latency, heap per session and per connection
-                  [--subscribers N] [--fanout N] [--sessions-per-project N] [--rates R,R,..]
+                  [--subscribers N] [--fanout N] [--sessions-per-project N] [--rates R,R,..|none]
                   [--seconds S] [--warmup S] [--memory-sessions N] [--state-bytes B]
                   [--gateway-heap SIZE] [--out FILE.md]
       """;
