@@ -31,9 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.WindowType;
 
 /**
@@ -58,14 +57,12 @@ class BrowserIT {
   private static HeartbeatWriter heartbeats;
   private Browser browser;
 
+  /** Runs right after the test method, before {@code @AfterEach} closes the browser. */
   @RegisterExtension
-  final TestWatcher screenshotsOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      if (browser != null) {
-        System.err.println("screenshots of the failed test: "
-            + browser.screenshots(context.getRequiredTestMethod().getName()));
-      }
+  final AfterTestExecutionCallback screenshotsOnFailure = context -> {
+    if (browser != null && context.getExecutionException().isPresent()) {
+      System.err.println("screenshots of the failed test: "
+          + browser.screenshots(context.getRequiredTestMethod().getName()));
     }
   };
 
