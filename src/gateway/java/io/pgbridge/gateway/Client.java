@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -125,34 +126,50 @@ abstract class Client {
     }
   }
 
+  /**
+   * Writes what is waiting, one message at a time. A write that completes at once (the socket
+   * took it) goes straight on to the next message in this task; one that completes later
+   * schedules a new task from its callback. So a client with several messages waiting does not
+   * go to the back of the executor's queue after each, behind every other client.
+   */
   private void sendNext() {
-    OutboundQueue.Entry next;
-    lock.lock();
-    try {
-      next = closed ? null : queue.poll();
-      if (next == null) {
-        sending = false;
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    OutboundQueue.Entry entry = next;
-    try {
-      write(entry, () -> {
-        metrics.sent(entry.type());
-        if (entry.recordTimestampMs() > 0) {
-          metrics.sendLag(clockMs.getAsLong() - entry.recordTimestampMs());
+    while (true) {
+      OutboundQueue.Entry next;
+      lock.lock();
+      try {
+        next = closed ? null : queue.poll();
+        if (next == null) {
+          sending = false;
+          return;
         }
-        schedule();
-      }, failure -> {
-        log.debug("Write to client {} failed: {}", id, failure.toString());
+      } finally {
+        lock.unlock();
+      }
+      OutboundQueue.Entry entry = next;
+      // 0: in flight; 1: completed inside write(); 2: write() returned first
+      AtomicInteger state = new AtomicInteger();
+      try {
+        write(entry, () -> {
+          metrics.sent(entry.type());
+          if (entry.recordTimestampMs() > 0) {
+            metrics.sendLag(clockMs.getAsLong() - entry.recordTimestampMs());
+          }
+          if (!state.compareAndSet(0, 1)) {
+            schedule();
+          }
+        }, failure -> {
+          log.debug("Write to client {} failed: {}", id, failure.toString());
+          metrics.dropped("send_failed");
+          close(1011, "write failed");
+        });
+      } catch (RuntimeException e) {
         metrics.dropped("send_failed");
         close(1011, "write failed");
-      });
-    } catch (RuntimeException e) {
-      metrics.dropped("send_failed");
-      close(1011, "write failed");
+        return;
+      }
+      if (state.compareAndSet(0, 2)) {
+        return;
+      }
     }
   }
 
