@@ -1,12 +1,41 @@
-# Runtime image of pgbridge. It packages an artifact built beforehand, so build in this order:
+# Runtime images of pgbridge. They package an artifact built beforehand, so build in this order:
 #   mvn -DskipTests package
 #   docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
 #     -t pgbridge/pgbridge:0.1.0 .
-# Only target/pgbridge.jar, target/lib/ and sql/ enter the build context (.dockerignore);
-# the demo, the embedded test infrastructure and the benchmarks are never in them.
+# The gateway image, the Dockerfile's "gateway" target, from the same build:
+#   docker build --target gateway --build-arg VERSION=0.1.0 -t pgbridge/pgbridge-gateway:0.1.0 .
+# It holds target/pgbridge-gateway.jar with target/lib/ and target/gateway-lib/ (Jetty, the JWT
+# library); the default target, the bridge, holds neither. Only those files and sql/ enter the
+# build context (.dockerignore); the demo, the embedded test infrastructure and the benchmarks
+# are never in them.
 #
 # The base image is pinned by version, so a rebuild gets the same JRE; move it deliberately
 # (and pin its digest as well where a registry policy asks for that).
+FROM eclipse-temurin:17.0.19_10-jre-noble AS gateway
+
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/pgbridge/pgbridge
+LABEL org.opencontainers.image.title="pgbridge-gateway" \
+      org.opencontainers.image.description="WebSocket and SSE gateway for pgbridge's state topic" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:17.0.19_10-jre-noble"
+RUN groupadd --system --gid 10001 pgbridge \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /opt/pgbridge \
+      --shell /usr/sbin/nologin pgbridge
+WORKDIR /opt/pgbridge
+COPY target/lib/ /opt/pgbridge/lib/
+COPY target/gateway-lib/ /opt/pgbridge/gateway-lib/
+COPY target/pgbridge-gateway.jar /opt/pgbridge/pgbridge-gateway.jar
+USER 10001:10001
+EXPOSE 8080
+# The same container JVM flags as the bridge's, below.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgbridge/pgbridge-gateway.jar"]
+CMD ["run", "--config", "/etc/pgbridge-gateway/gateway.properties"]
+
+# The bridge: the default target.
 FROM eclipse-temurin:17.0.19_10-jre-noble
 
 # OCI annotations: what is inside and where it was built from.

@@ -33,6 +33,11 @@ public final class BenchCommand {
                   [--transactions N] [--writers 1,8,32] [--rounds N] [--out DIR]
         catchup   catch-up query cost over 1 000 000 sessions, 1% changed after a checkpoint
                   [--sessions N] [--changed-percent P] [--page-size N] [--updates N] [--out DIR]
+        gateway   the gateway (own JVM) with many WebSocket subscribers under a record rate:
+                  append-to-receipt latency, heap per session and per connection
+                  [--subscribers N] [--fanout N] [--sessions-per-project N] [--rates R,R,..|none]
+                  [--seconds S] [--warmup S] [--memory-sessions N] [--state-bytes B]
+                  [--gateway-heap SIZE] [--out FILE.md]
       """;
 
   private BenchCommand() {}
@@ -60,6 +65,9 @@ public final class BenchCommand {
         case "catchup" -> CatchupBench.run(new BenchArgs(rest, Set.of("sessions",
             "changed-percent", "page-size", "updates", "writers", "database-url",
             "database-user", "database-password", "kafka", "out"), Set.of()), out);
+        case "gateway" -> GatewayBench.run(new BenchArgs(rest, Set.of("subscribers", "fanout",
+            "sessions-per-project", "rates", "seconds", "warmup", "memory-sessions",
+            "state-bytes", "gateway-heap", "kafka", "out"), Set.of()), out);
         default -> {
           err.println("unknown bench subcommand '" + sub + "'\n");
           err.print(USAGE);

@@ -92,6 +92,11 @@ final class AgentWorkload {
     return rows;
   }
 
+  /** The projects the sessions belong to. */
+  List<UUID> projects() {
+    return List.copyOf(projects);
+  }
+
   long bursts() {
     return bursts.sum();
   }

@@ -14,6 +14,7 @@ import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.ConfigLoader;
 import io.pgbridge.embedded.EmbeddedKafkaCluster;
 import io.pgbridge.embedded.EmbeddedPostgresServer;
+import io.pgbridge.gateway.Gateway;
 import io.pgbridge.http.AdminServer;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.migrate.Migrator;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@code pgbridge demo}: everything embedded in one JVM, to watch the bridge work and to check
  * its promise end to end. Starts PostgreSQL 17 and a one-node Kafka, applies the migrations,
  * creates the compacted topic {@code generation-state} with 6 partitions, starts the bridge and
- * its HTTP endpoints, a consumer ({@link StateConsumer}) and the simulated agents
- * ({@link AgentWorkload}), and prints a progress line every two seconds. When the duration is
+ * its HTTP endpoints, a consumer ({@link StateConsumer}), the gateway with its live page
+ * ({@link DemoGateway}) and the simulated agents ({@link AgentWorkload}), and prints a progress
+ * line every two seconds. When the duration is
  * over (or on Ctrl-C) it stops the writers, waits for the bridge to drain, stops it, prints a
  * summary and runs the {@link FinalStateCheck}. Called by {@code Main} through reflection on the
  * main thread; returns the exit code (0 when the check passes, 1 when it fails).
@@ -174,6 +176,7 @@ public final class DemoCommand {
     StateConsumer consumer = new StateConsumer(kafka.bootstrapServers(), TOPIC, commits);
     AgentWorkload workload = new AgentWorkload(pool, options.sessions(), WRITER_THREADS,
         commits);
+    Gateway gateway = null;
     try {
       http.start();
       long t0 = System.nanoTime();
@@ -198,10 +201,30 @@ public final class DemoCommand {
         return ExitCodes.FAILURE;
       }
       done("partitions assigned", t0);
+      if (options.gatewayPort() >= 0) {
+        step("starting the gateway (WebSocket, SSE and the live page)");
+        try {
+          gateway = DemoGateway.start(kafka.bootstrapServers(), TOPIC, options.gatewayPort());
+        } catch (IOException e) {
+          out.println();
+          System.err.println("[demo] cannot start the gateway on port " + options.gatewayPort()
+              + " (" + e.getMessage() + "): choose another with --gateway-port, 0 for any free"
+              + " port, -1 for none");
+          return ExitCodes.BAD_CONFIG;
+        }
+        out.println(" port " + gateway.port());
+      }
       out.printf(Locale.ROOT, "[demo] workload: %d sessions on %d writer threads, a burst of"
           + " child rows + a raw_state refresh every 100-300 ms per session%n",
           options.sessions(), WRITER_THREADS);
       workload.start();
+      if (gateway != null) {
+        String page = "http://localhost:" + gateway.port() + "/";
+        out.println("[demo] watch the sessions live: " + page + "?project="
+            + workload.projects().get(0) + "   (every project: " + page + ")");
+        out.println("[demo] the demo's gateway is unauthenticated (auth.mode=none): anyone who"
+            + " reaches port " + gateway.port() + " sees every project");
+      }
 
       long started = System.nanoTime();
       long deadline = options.durationSeconds() == 0 ? Long.MAX_VALUE
@@ -238,6 +261,9 @@ public final class DemoCommand {
       return check.passed() && bridge.failure() == null ? ExitCodes.OK : ExitCodes.FAILURE;
     } finally {
       workload.stop(1_000);
+      if (gateway != null) {
+        gateway.close();
+      }
       consumer.stop();
       bridge.stop();
       http.close();

@@ -141,6 +141,9 @@ public final class Main {
           Exit codes: 0 ok, 2 unknown format or argument.
           """,
           in -> configDocs(in.args(), in.out(), in.err())),
+      new Command("gateway", "the WebSocket/SSE gateway: a separate artifact,\n"
+          + "target/pgbridge-gateway.jar (pgbridge gateway --help)", "", true,
+          Main::gateway),
       new Command("bench", "benchmarks (source checkout only; pgbridge bench --help)", "", true,
           in -> devCommand("io.pgbridge.bench.BenchCommand", in.args(), in.err())));
 
@@ -231,7 +234,9 @@ public final class Main {
       err.print(usage());
       return ExitCodes.BAD_CONFIG;
     }
-    for (String variable : ConfigLoader.unknownVariables(env)) {
+    // the gateway reads PGBRIDGE_GATEWAY_* variables of its own
+    for (String variable : name.equals("gateway") ? List.<String>of()
+        : ConfigLoader.unknownVariables(env)) {
       err.println("warning: environment variable " + variable + " names no setting and is"
           + " ignored (see 'pgbridge config-docs')");
     }
@@ -411,6 +416,39 @@ public final class Main {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     return registry;
+  }
+
+  /**
+   * The gateway is its own artifact (Jetty and the JWT library are not in the bridge's jar):
+   * run it when it is on the class path (a source checkout's development build), otherwise say
+   * where it lives.
+   */
+  private static int gateway(Command.Invocation in) {
+    // --config was taken as a global option; a file named only by $PGBRIDGE_CONFIG is the
+    // bridge's, not the gateway's (which reads $PGBRIDGE_GATEWAY_CONFIG)
+    List<String> args = new ArrayList<>(List.of("gateway"));
+    String fromEnv = in.env().get("PGBRIDGE_CONFIG");
+    if (in.configFile() != null && !in.configFile().toString().equals(fromEnv)) {
+      args.add("--config");
+      args.add(in.configFile().toString());
+    }
+    args.addAll(in.args());
+    PrintStream out = in.out();
+    PrintStream err = in.err();
+    try {
+      Method run = Class.forName("io.pgbridge.gateway.GatewayMain").getMethod("run",
+          String[].class, PrintStream.class, PrintStream.class, Map.class);
+      return (Integer) run.invoke(null, args.toArray(String[]::new), out, err, in.env());
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      err.println("the gateway is not in the bridge's jar: run java -jar pgbridge-gateway.jar"
+          + " (target/pgbridge-gateway.jar with target/lib and target/gateway-lib; in a source"
+          + " checkout ./pgbridge gateway; in the image, the 'gateway' build target)");
+      return ExitCodes.BAD_CONFIG;
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      err.println("gateway failed: " + cause);
+      return ExitCodes.FAILURE;
+    }
   }
 
   private static int devCommand(String className, List<String> rest, PrintStream err) {

@@ -54,6 +54,37 @@ final class Dockerfile {
     return new Dockerfile(out);
   }
 
+  /** The instructions of the last stage: the default build target (the bridge). */
+  Dockerfile lastStage() {
+    int from = 0;
+    for (int i = 0; i < instructions.size(); i++) {
+      if (instructions.get(i).keyword().equals("FROM")) {
+        from = i;
+      }
+    }
+    return new Dockerfile(instructions.subList(from, instructions.size()));
+  }
+
+  /** The instructions of the stage named {@code name} ({@code FROM image AS name}). */
+  Dockerfile stage(String name) {
+    int from = -1;
+    for (int i = 0; i < instructions.size(); i++) {
+      Instruction in = instructions.get(i);
+      if (in.keyword().equals("FROM")) {
+        if (from >= 0) {
+          return new Dockerfile(instructions.subList(from, i));
+        }
+        if (in.arguments().toLowerCase().endsWith(" as " + name)) {
+          from = i;
+        }
+      }
+    }
+    if (from < 0) {
+      throw new AssertionError("no stage " + name + " in " + FILE);
+    }
+    return new Dockerfile(instructions.subList(from, instructions.size()));
+  }
+
   List<String> all(String keyword) {
     return instructions.stream().filter(i -> i.keyword().equals(keyword))
         .map(Instruction::arguments).toList();

@@ -17,10 +17,12 @@ class DockerfileTest {
   @TempDir
   Path tmp;
 
-  private final Dockerfile dockerfile = Dockerfile.read();
+  private final Dockerfile all = Dockerfile.read();
+  /** The default target: the bridge. */
+  private final Dockerfile dockerfile = all.lastStage();
 
   @Test
-  void isASingleRuntimeStageOnAJava17JrePinnedByVersion() {
+  void theBridgeIsTheDefaultTargetOnAJava17JrePinnedByVersion() {
     assertThat(dockerfile.all("FROM")).singleElement().asString()
         // a full Temurin release (17.0.<update>_<build>), not a moving tag such as 17-jre
         .matches("eclipse-temurin:17\\.0\\.\\d+_\\d+-jre(-[a-z]+)?");
@@ -55,7 +57,31 @@ class DockerfileTest {
     // Everything is excluded first, then each COPY source is re-included.
     assertThat(Dockerfile.ignoreLines()).first().isEqualTo("*");
     assertThat(Dockerfile.reIncluded())
-        .containsExactlyInAnyOrderElementsOf(dockerfile.copySources());
+        .containsExactlyInAnyOrderElementsOf(all.copySources().stream().distinct().toList());
+  }
+
+  @Test
+  void theGatewayTargetHoldsTheGatewayArtifactAndStartsAsTheChartRunsIt() {
+    Dockerfile gateway = all.stage("gateway");
+    JsonNode container = RenderedChart.container(RenderedChart.render(tmp,
+        ValueSets.defaultsWith(Map.of("gateway", Map.of("enabled", true)))).get("Deployment",
+        RenderedChart.FULLNAME + "-gateway"), "gateway");
+
+    assertThat(gateway.all("FROM")).containsExactly(dockerfile.last("FROM") + " AS gateway");
+    assertThat(gateway.labels()).containsEntry("org.opencontainers.image.title", "pgbridge-gateway")
+        .containsEntry("org.opencontainers.image.version", "${VERSION}")
+        .containsEntry("org.opencontainers.image.revision", "${REVISION}");
+    assertThat(gateway.copySources()).containsExactlyInAnyOrder("target/lib",
+        "target/gateway-lib", "target/pgbridge-gateway.jar");
+    assertThat(gateway.execForm("ENTRYPOINT"))
+        .containsExactly("java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError",
+            "-jar", "/opt/pgbridge/pgbridge-gateway.jar");
+    assertThat(gateway.execForm("CMD"))
+        .isEqualTo(RenderedChart.textList(container.path("args")));
+    assertThat(gateway.last("USER").split(":")[0])
+        .isEqualTo(container.path("securityContext").path("runAsUser").asText());
+    assertThat(gateway.all("EXPOSE")).containsExactly(
+        container.path("ports").get(0).path("containerPort").asText());
   }
 
   @Test
