@@ -56,9 +56,8 @@ class MigratorIT {
       st.execute("INSERT INTO generation_sessions (id, project_id, raw_state)"
           + " VALUES (gen_random_uuid(), gen_random_uuid(), '{\"old\":true}')");
       Migrator m = new Migrator("public", "generation_sessions", "generation_updates");
-      assertThat(m.migrate(c, true).applied())
-          .containsExactly("V002__bridge_objects.sql", "V003__child_notify_switch.sql",
-              "V004__recreation_and_truncate.sql");
+      assertThat(m.migrate(c, true).applied()).containsExactlyElementsOf(Migrator.bundled()
+          .stream().filter(b -> !b.isReferenceSchema()).map(Migrator.Migration::file).toList());
       st.execute("LISTEN generation_updates");
       st.execute("UPDATE generation_sessions SET raw_state = '{\"old\":false}'");
       try (ResultSet rs = st.executeQuery("SELECT state_version, last_txid IS NOT NULL"
