@@ -217,6 +217,19 @@ public final class NotificationListener implements Runnable {
     if (signal instanceof Signal.Change c) {
       w.metrics().received(c.tableIndex(), c.op());
       w.coalescer().mark(c.sessionId(), c.source());
+    } else if (signal instanceof Signal.Unrouted u) {
+      // a change that may be real (a trigger that names a partition or an unconfigured
+      // table): publish its session by id rather than let a checkpoint pass it
+      w.metrics().malformed(NotificationParser.UNKNOWN_TABLE);
+      w.coalescer().mark(u.sessionId(), u.source());
+      String message = "a notification on " + w.channel() + " names table '" + u.table()
+          + "', which is not a configured table: its session is published by id; run"
+          + " `pgbridge migrate` with this configuration so that the triggers name the"
+          + " configured tables";
+      // one key for every table name: the names come from anyone allowed to NOTIFY
+      if (warn.warn("unrouted", "{}", message)) {
+        w.state().lastError(message);
+      }
     } else if (signal instanceof Signal.Barrier b) {
       w.checkpointer().barrierArrived(b.id(), w.coalescer().lastSeq());
     } else if (signal instanceof Signal.Malformed m) {

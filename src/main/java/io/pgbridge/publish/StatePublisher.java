@@ -50,8 +50,8 @@ public final class StatePublisher {
    * Otherwise a notification naming a random id would put a tombstone for a key that never
    * existed on the topic.
    */
-  private static final long DELETION_EVIDENCE =
-      ChangeSources.CATCHUP | ChangeSources.bit(0, ChangeSources.Op.DELETE);
+  private static final long DELETION_EVIDENCE = ChangeSources.CATCHUP
+      | ChangeSources.bit(0, ChangeSources.Op.DELETE) | ChangeSources.UNROUTED_DELETE;
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;

@@ -118,6 +118,26 @@ class MigratorIT {
     }
   }
 
+  @Test
+  void identifiersWithDollarSignsCannotEndAFunctionBody() throws Exception {
+    // "$$" in a name would close a $$-quoted body early; names like these must still install
+    String url = TestInfra.createDatabase("migrate_dollar");
+    String schema = "app$$x";
+    String table = "sessions$$";
+    String channel = "chan$$1";
+    try (Connection c = connect(url); Statement st = c.createStatement()) {
+      new Migrator(schema, table, channel).migrate(c, false);
+      assertThat(new Migrator(schema, table, channel).migrate(c, false).applied()).isEmpty();
+      st.execute("LISTEN \"" + channel + "\"");
+      st.execute("INSERT INTO \"" + schema + "\".\"" + table + "\" (id, project_id) VALUES"
+          + " ('00000000-0000-0000-0000-000000000003', gen_random_uuid())");
+      var notifications = c.unwrap(org.postgresql.PGConnection.class).getNotifications(5000);
+      assertThat(notifications).hasSize(1);
+      assertThat(notifications[0].getParameter()).isEqualTo("{\"table\":\"" + table
+          + "\",\"op\":\"INSERT\",\"session_id\":\"00000000-0000-0000-0000-000000000003\"}");
+    }
+  }
+
   private static String schemaFingerprint(Connection c) throws Exception {
     List<String> rows = new ArrayList<>();
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
