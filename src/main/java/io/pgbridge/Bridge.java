@@ -372,6 +372,11 @@ public final class Bridge implements AutoCloseable, StatusSource {
     return deadline - ticker.nanos();
   }
 
+  /** True once {@link #stop()} was called or a failure stopped the bridge. */
+  public boolean stopRequested() {
+    return stopping;
+  }
+
   /** Blocks until the bridge has stopped (after {@link #stop()} or a failure). */
   public void awaitTermination() throws InterruptedException {
     terminated.await();

@@ -202,13 +202,6 @@ public final class Main {
 
   private static int runBridge(BridgeConfig config, PrintStream out, PrintStream err)
       throws InterruptedException {
-    List<String> warnings = new ArrayList<>();
-    List<String> problems = Preflight.run(config, warnings);
-    warnings.forEach(w -> err.println("warning: " + w));
-    if (!problems.isEmpty()) {
-      problems.forEach(p -> err.println("problem: " + p));
-      return ExitCodes.UNAVAILABLE;
-    }
     PrometheusMeterRegistry registry = newRegistry();
     Bridge bridge = new Bridge(config, registry);
     // before the start: a SIGTERM while starting (a rollout right after a deploy) still stops
@@ -219,6 +212,18 @@ public final class Main {
       if (config.httpPort() >= 0) {
         http = new AdminServer(config.httpPort(), registry, bridge);
         http.start();
+      }
+      // transient problems (the database restarting, Kafka not up yet) are waited out here,
+      // alive and not ready; the rest end the start with the documented exit code
+      switch (new StartupWait(config, bridge, err).await()) {
+        case FATAL -> {
+          bridge.stop();
+          return ExitCodes.UNAVAILABLE;
+        }
+        case STOPPED -> {
+          return ExitCodes.OK;
+        }
+        case READY -> { }
       }
       bridge.start();
       bridge.awaitTermination();
