@@ -141,7 +141,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
         versions, metrics, new Outcome(),
         config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
-        config.sessionsTable(), config.bridgeId());
+        config.sessionsTable(), config.bridgeId(),
+        config.haEnabled() && config.haSettleMs() > 0);
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
         config.channel(), instanceId, config.checkpointIntervalMs());
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),

@@ -57,9 +57,33 @@ final class DatabaseChecks {
     if (!checkSessionsTable(c)) {
       return;
     }
-    checkMigrations(c);
-    checkTriggers(c);
+    if (checkMigrations(c)) {
+      checkTriggers(c);
+      checkOtherBridges(c);
+    }
     checkSettings(c);
+  }
+
+  /**
+   * Every bridge.id's row holds back pruning of the deletion log (they may still owe the
+   * tombstones): a deployment removed for good should have its row deleted.
+   */
+  private void checkOtherBridges(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT bridge_id,"
+        + " extract(day FROM now() - stored_at)::int FROM "
+        + Identifiers.qualified(config.schema(), "pgbridge_checkpoint")
+        + " WHERE bridge_id <> ? AND stored_at < now() - interval '7 days' ORDER BY 1")) {
+      ps.setString(1, config.bridgeId());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          warnings.add("bridge.id '" + rs.getString(1) + "' stored its last checkpoint "
+              + rs.getInt(2) + " days ago; until its row is deleted (DELETE FROM "
+              + Identifiers.qualified(config.schema(), "pgbridge_checkpoint")
+              + " WHERE bridge_id = '" + rs.getString(1) + "') the deletion log keeps every"
+              + " deletion since, for it");
+        }
+      }
+    }
   }
 
   private boolean checkSessionsTable(Connection c) throws SQLException {
@@ -100,15 +124,19 @@ final class DatabaseChecks {
     return true;
   }
 
-  private void checkMigrations(Connection c) throws SQLException {
+  /** True when every migration of the bridge's own objects is applied. */
+  private boolean checkMigrations(Connection c) throws SQLException {
     Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
     Set<String> applied = migrator.appliedVersions(c).keySet();
+    boolean all = true;
     for (Migrator.Migration m : Migrator.bundled()) {
       if (!m.isReferenceSchema() && !applied.contains(m.version())) {
         problems.add("migration " + m.file() + " is not applied: run `pgbridge migrate"
             + " --bridge-only`");
+        all = false;
       }
     }
+    return all;
   }
 
   /**

@@ -56,6 +56,8 @@ public final class NotificationListener implements Runnable {
   /** The pending settle pass: due time (0: none) and the snapshot it starts from. */
   private long settleAt;
   private String settleFrom;
+  /** After a settle pass: the retained snapshot is released once this sequence is published. */
+  private long releaseAfterSeq = -1;
 
   public NotificationListener(Wiring wiring, String instanceId) {
     this.w = wiring;
@@ -148,8 +150,11 @@ public final class NotificationListener implements Runnable {
     long lastProbe = w.ticker().nanos();
     if (w.haEnabled() && w.settleMs() > 0 && settleAt == 0) {
       // every acquisition of the lock may follow a leader whose producer still delivers:
-      // settle later from this catch-up's checkpoint (kept across reconnects)
-      settleFrom = catchUp.snapshot();
+      // settle later from this catch-up's checkpoint (kept across reconnects), retained in
+      // the database so that pruning keeps the deletions it re-sends and a crash of this
+      // instance leaves it to the next leader (an older retained snapshot wins)
+      settleFrom = w.checkpoints().retain(catchUp.snapshot());
+      releaseAfterSeq = -1;
       settleAt = w.ticker().nanos() + TimeUnit.MILLISECONDS.toNanos(w.settleMs());
       w.state().settlePending(true);
     }
@@ -164,6 +169,11 @@ public final class NotificationListener implements Runnable {
         settling = false;
         settleAt = 0;
         settleFrom = null;
+        releaseAfterSeq = w.coalescer().lastSeq();
+      }
+      if (releaseAfterSeq >= 0 && w.coalescer().lowWatermark() > releaseAfterSeq) {
+        w.checkpoints().release();
+        releaseAfterSeq = -1;
         w.state().settlePending(false);
       }
       if (!catchUp.done() && w.coalescer().pendingCount() < backlogLimit) {
