@@ -14,4 +14,15 @@ public final class PreflightAccess {
   public static List<String> problems(Map<String, String> settings) throws InterruptedException {
     return Preflight.run(ConfigLoader.fromMap(settings), new ArrayList<>());
   }
+
+  /** The warnings {@code pgbridge check} prints for {@code settings} (problems must be none). */
+  public static List<String> warnings(Map<String, String> settings)
+      throws InterruptedException {
+    List<String> warnings = new ArrayList<>();
+    List<String> problems = Preflight.run(ConfigLoader.fromMap(settings), warnings);
+    if (!problems.isEmpty()) {
+      throw new AssertionError("unexpected problems: " + problems);
+    }
+    return warnings;
+  }
 }
