@@ -251,11 +251,19 @@ public final class Bridge implements AutoCloseable, StatusSource {
         try {
           rows = fetcher.fetch(ids, known);
           metrics.fetchDuration().record(ticker.nanos() - started, TimeUnit.NANOSECONDS);
+          state.fetchFailing(false);
           warn.reset("fetch");
         } catch (SQLException e) {
+          // retried either way (a revoked grant can be given back), but not ready meanwhile,
+          // and an error retrying alone cannot fix says so
+          boolean retriable = SqlErrors.isTransient(e);
           metrics.error("fetch");
-          state.lastError("fetch: " + SqlErrors.describe(e));
-          warn.warn("fetch", "state query failed, will retry: {}", SqlErrors.describe(e));
+          state.fetchFailing(true);
+          state.lastError("fetch" + (retriable ? "" : " (not transient)") + ": "
+              + SqlErrors.describe(e));
+          warn.warn("fetch", "state query failed{}, will retry: {}",
+              retriable ? "" : " with an error that retrying will not fix",
+              SqlErrors.describe(e));
           for (DueSession s : batch) {
             coalescer.complete(s.id(), false);
           }
@@ -425,8 +433,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     if (role == Role.STANDBY) {
       return state.connected();
     }
-    return role == Role.LEADER && state.connected()
-        && (publisher == null || !publisher.stalled(STALL_NANOS));
+    return role == Role.LEADER && state.connected() && !state.fetchFailing()
+        && (publisher == null || (!publisher.stalled(STALL_NANOS) && publisher.producing()));
   }
 
   @Override

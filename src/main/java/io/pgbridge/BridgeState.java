@@ -22,6 +22,7 @@ public final class BridgeState {
   private volatile String checkpoint;
   private volatile double queueUsage;
   private volatile boolean settlePending;
+  private volatile boolean fetchFailing;
 
   public Role role() {
     return role.get();
@@ -95,6 +96,15 @@ public final class BridgeState {
 
   public void settlePending(boolean pending) {
     settlePending = pending;
+  }
+
+  /** True from a failed state query until the next one succeeds. */
+  public boolean fetchFailing() {
+    return fetchFailing;
+  }
+
+  public void fetchFailing(boolean failing) {
+    fetchFailing = failing;
   }
 
   public double queueUsage() {

@@ -56,6 +56,8 @@ public final class SqlErrors {
       hint = " (check database.user and database.password)";
     } else if ("3D000".equals(state)) {
       hint = " (check the database name in database.url)";
+    } else if ("42501".equals(state)) {
+      hint = " (grant the role what the README lists under Privileges)";
     } else if (state != null && state.startsWith("42")) {
       hint = " (has `pgbridge migrate` been run? check database.schema and sessions.table)";
     } else if (hasCause(error, UnknownHostException.class)) {

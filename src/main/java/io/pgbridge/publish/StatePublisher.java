@@ -68,6 +68,10 @@ public final class StatePublisher {
   private final WarnOnce warn = new WarnOnce(log);
   private final AtomicLong lastProgress;
   private final AtomicReference<String> lastError = new AtomicReference<>();
+  /** A send failed since the last acknowledgement (the stall clock keeps running). */
+  private volatile boolean failedSinceAck;
+  /** A send failed since the last acknowledgement with an error retrying will not fix. */
+  private volatile boolean refusedSinceAck;
 
   public StatePublisher(Producer<byte[], byte[]> producer, String topic, RecordBuilder builder,
       ChangeSources sources, VersionCache versions, BridgeMetrics metrics,
@@ -131,7 +135,10 @@ public final class StatePublisher {
   private void send(DueSession session, SessionRow row, StateRecord record) {
     ProducerRecord<byte[], byte[]> producerRecord = toProducerRecord(topic, record);
     long sentAt = ticker.nanos();
-    if (outstanding.getAndIncrement() == 0) {
+    // an idle producer starts its stall clock with this send; after a failure it keeps running,
+    // or every retry after a delivery timeout would look like a fresh start (ready again for
+    // 15 s during a long Kafka outage)
+    if (outstanding.getAndIncrement() == 0 && !failedSinceAck) {
       lastProgress.set(sentAt);
     }
     try {
@@ -152,6 +159,8 @@ public final class StatePublisher {
   private void acknowledged(DueSession session, SessionRow row, long sentAt) {
     long now = ticker.nanos();
     lastProgress.set(now);
+    failedSinceAck = false;
+    refusedSinceAck = false;
     metrics.produceDuration().record(now - sentAt, TimeUnit.NANOSECONDS);
     metrics.notificationLag().record(Math.max(0, now - session.firstReceivedNanos()),
         TimeUnit.NANOSECONDS);
@@ -170,6 +179,7 @@ public final class StatePublisher {
   }
 
   private void failed(DueSession session, SessionRow row, StateRecord record, Exception error) {
+    failedSinceAck = true;
     if (error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
         || error instanceof SerializationException) {
       metrics.error("record_too_large");
@@ -183,8 +193,12 @@ public final class StatePublisher {
           + "): check kafka.security.protocol, the kafka.sasl.* settings and the topic's"
           + " ACLs", error));
     } else {
-      metrics.error(error instanceof RetriableException ? "kafka_retriable" : "kafka");
+      boolean retriable = error instanceof RetriableException;
+      metrics.error(retriable ? "kafka_retriable" : "kafka");
       lastError.set(describe(error));
+      // not about this record, and not retriable: the producer itself refuses (a fatal
+      // state, an unsupported broker); still retried, but not ready
+      refusedSinceAck |= !retriable;
       outcome.retry(session, error);
     }
   }
@@ -265,9 +279,22 @@ public final class StatePublisher {
     return new ProducerRecord<>(topic, null, record.key(), record.value(), headers);
   }
 
-  /** True when sends are outstanding and none was acknowledged for {@code thresholdNanos}. */
+  /**
+   * True when sends are outstanding or failed, and none was acknowledged for
+   * {@code thresholdNanos}.
+   */
   public boolean stalled(long thresholdNanos) {
-    return outstanding.get() > 0 && ticker.nanos() - lastProgress.get() > thresholdNanos;
+    return (outstanding.get() > 0 || failedSinceAck)
+        && ticker.nanos() - lastProgress.get() > thresholdNanos;
+  }
+
+  /**
+   * False while the producer refuses every send with an error that is not about the record
+   * and that retrying does not fix (it is in a fatal state); true again after an
+   * acknowledgement.
+   */
+  public boolean producing() {
+    return !refusedSinceAck;
   }
 
   public int outstanding() {

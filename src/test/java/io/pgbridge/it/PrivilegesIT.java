@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PrivilegesIT {
 
-  private static final String MIGRATOR = "pgb_it_migrator";
-  private static final String APP = "pgb_it_app";
-  private static final String BRIDGE = "pgb_it_bridge";
+  // one set of roles per database: a role that owns objects elsewhere cannot be dropped
+  private static String MIGRATOR;
+  private static String APP;
+  private static String BRIDGE;
   private static final String SCHEMA = "app";
 
   /** The run role's grants, as the README's Operations section gives them. */
@@ -51,37 +52,7 @@ class PrivilegesIT {
   @Test
   void anApplicationRoleWithOnlyDmlWritesAndABridgeRoleWithTheDocumentedGrantsPublishes()
       throws Exception {
-    String url = TestInfra.createDatabase("privileges_it");
-    TestInfra.Postgres pg = TestInfra.postgres();
-    try (Connection admin = DriverManager.getConnection(url, pg.user(), pg.password());
-        Statement st = admin.createStatement()) {
-      for (String role : List.of(MIGRATOR, APP, BRIDGE)) {
-        st.execute("DROP OWNED BY " + role + " CASCADE");
-      }
-    } catch (SQLException noRolesYet) {
-      // first run on this server
-    }
-    try (Connection admin = DriverManager.getConnection(url, pg.user(), pg.password());
-        Statement st = admin.createStatement()) {
-      for (String role : List.of(MIGRATOR, APP, BRIDGE)) {
-        st.execute("DROP ROLE IF EXISTS " + role);
-        st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'x' NOSUPERUSER");
-      }
-      st.execute("GRANT CREATE ON DATABASE privileges_it TO " + MIGRATOR);
-    }
-    try (Connection m = DriverManager.getConnection(url, MIGRATOR, "x")) {
-      new Migrator(SCHEMA, "generation_sessions", "generation_updates").migrate(m, false);
-      try (Statement st = m.createStatement()) {
-        st.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO " + APP);
-        for (String t : List.of("generation_sessions", "generation_todos",
-            "generation_tool_calls", "generation_notes")) {
-          st.execute("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON " + SCHEMA + "." + t
-              + " TO " + APP);
-        }
-        st.execute(bridgeGrants(SCHEMA, "generation_sessions", BRIDGE));
-      }
-    }
-
+    String url = install("privileges_it");
     BridgeHarness h = BridgeHarness.existing(url, "privileges-it");
     Map<String, String> asBridge = Map.of("database.user", BRIDGE, "database.password", "x",
         "database.schema", SCHEMA);
@@ -115,5 +86,81 @@ class PrivilegesIT {
     } finally {
       bridge.stop();
     }
+  }
+
+  @Test
+  void aGrantRevokedWhileRunningMakesTheBridgeNotReadyUntilItIsGivenBack() throws Exception {
+    String url = install("privileges_revoked");
+    BridgeHarness h = BridgeHarness.existing(url, "privileges-revoked");
+    Bridge bridge = h.startBridge(Map.of("database.user", BRIDGE, "database.password", "x",
+        "database.schema", SCHEMA));
+    try (Connection m = DriverManager.getConnection(url, MIGRATOR, "x");
+        Connection app = DriverManager.getConnection(url + "?currentSchema=" + SCHEMA, APP, "x");
+        Statement st = m.createStatement(); TopicReader reader = h.reader()) {
+      IsolationAndRecoveryIT.awaitConnected(bridge);
+      awaitReady(bridge, true);
+      st.execute("REVOKE SELECT ON " + SCHEMA + ".generation_sessions FROM " + BRIDGE);
+      UUID id = UUID.randomUUID();
+      SessionWriter.insert(app, id, UUID.randomUUID(), "{\"while\":\"revoked\"}");
+      awaitReady(bridge, false);
+      assertThat(bridge.state().lastError()).contains("42501").contains("not transient");
+      st.execute("GRANT SELECT ON " + SCHEMA + ".generation_sessions TO " + BRIDGE);
+      assertThat(FinalStateCheck.await(reader, app, Set.of(), Duration.ofSeconds(30)))
+          .isEmpty();
+      awaitReady(bridge, true);
+    } finally {
+      bridge.stop();
+    }
+  }
+
+  private static void awaitReady(Bridge bridge, boolean ready) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (bridge.ready() != ready) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("ready() did not become " + ready + "; " + bridge.status());
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Creates {@code database} with the three roles, the schema installed by the migration
+   * role, and the grants of the application and run roles; returns its URL.
+   */
+  private static String install(String database) throws Exception {
+    MIGRATOR = database + "_migrator";
+    APP = database + "_app";
+    BRIDGE = database + "_bridge";
+    String url = TestInfra.createDatabase(database);
+    TestInfra.Postgres pg = TestInfra.postgres();
+    try (Connection admin = DriverManager.getConnection(url, pg.user(), pg.password());
+        Statement st = admin.createStatement()) {
+      for (String role : List.of(MIGRATOR, APP, BRIDGE)) {
+        st.execute("DROP OWNED BY " + role + " CASCADE");
+      }
+    } catch (SQLException noRolesYet) {
+      // first run on this server
+    }
+    try (Connection admin = DriverManager.getConnection(url, pg.user(), pg.password());
+        Statement st = admin.createStatement()) {
+      for (String role : List.of(MIGRATOR, APP, BRIDGE)) {
+        st.execute("DROP ROLE IF EXISTS " + role);
+        st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'x' NOSUPERUSER");
+      }
+      st.execute("GRANT CREATE ON DATABASE " + database + " TO " + MIGRATOR);
+    }
+    try (Connection m = DriverManager.getConnection(url, MIGRATOR, "x")) {
+      new Migrator(SCHEMA, "generation_sessions", "generation_updates").migrate(m, false);
+      try (Statement st = m.createStatement()) {
+        st.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO " + APP);
+        for (String t : List.of("generation_sessions", "generation_todos",
+            "generation_tool_calls", "generation_notes")) {
+          st.execute("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON " + SCHEMA + "." + t
+              + " TO " + APP);
+        }
+        st.execute(bridgeGrants(SCHEMA, "generation_sessions", BRIDGE));
+      }
+    }
+    return url;
   }
 }
