@@ -269,6 +269,13 @@ public final class Bridge implements AutoCloseable, StatusSource {
           }
           continue;
         }
+        if (!state.leader()) {
+          // the lock was lost during the fetch: hand nothing more to the producer
+          for (DueSession s : batch) {
+            coalescer.complete(s.id(), false);
+          }
+          continue;
+        }
         publisher.publish(batch, rows);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -330,16 +337,16 @@ public final class Bridge implements AutoCloseable, StatusSource {
     long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
     boolean wasLeader = state.leader();
     try {
+      // Everything is published while this instance still holds the leader lock, and the
+      // producer is closed before the listener connection (and with it the lock) goes: a
+      // standby takes over only once this instance can no longer deliver anything.
       if (graceful && wasLeader && listener != null) {
         state.role(Role.STOPPING);
         coalescer.flush();
         checkpointer.checkpointNow(Math.max(0, remaining(deadline)));
-      }
-      if (listener != null) {
-        listener.stop();
-        listener.join(5_000);
-      }
-      if (graceful && wasLeader) {
+        // what is notified from now on is not covered by the checkpoint just stored (nor by
+        // an older one): the next leader's catch-up publishes it
+        listener.drain();
         coalescer.flush();
         while (coalescer.pendingCount() > 0 && remaining(deadline) > 0) {
           Thread.sleep(10);
@@ -363,6 +370,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
       }
       if (producerMetrics != null) {
         producerMetrics.close();
+      }
+      if (listener != null) {
+        listener.stop();
+        listener.join(5_000);
       }
       if (pool != null) {
         pool.close();

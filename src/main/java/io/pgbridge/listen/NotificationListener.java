@@ -51,6 +51,7 @@ public final class NotificationListener implements Runnable {
   private final long probeIntervalNanos;
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile boolean draining;
   private volatile Connection current;
   private boolean everConnected;
   /** The pending settle pass: due time (0: none) and the snapshot it starts from. */
@@ -224,6 +225,9 @@ public final class NotificationListener implements Runnable {
   /** Parses and routes one payload; never throws for bad input. */
   void handle(String payload) {
     Signal signal = w.parser().parse(payload);
+    if (draining && !(signal instanceof Signal.Barrier)) {
+      return;
+    }
     if (signal instanceof Signal.Change c) {
       w.metrics().received(c.tableIndex(), c.op());
       w.coalescer().mark(c.sessionId(), c.source());
@@ -262,6 +266,16 @@ public final class NotificationListener implements Runnable {
     while (running && w.ticker().nanos() - end < 0) {
       Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - w.ticker().nanos()))));
     }
+  }
+
+  /**
+   * Stops routing changes while the connection (and the leader lock) stays: called on
+   * shutdown once a checkpoint was stored, so that the backlog can drain under constant
+   * writes. The changes ignored from then on are after every stored checkpoint, and the next
+   * leader's catch-up publishes them.
+   */
+  public void drain() {
+    draining = true;
   }
 
   /** Stops the loop and closes the connection (which releases the leader lock). */
