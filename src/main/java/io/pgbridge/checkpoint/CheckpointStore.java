@@ -19,7 +19,7 @@ import javax.sql.DataSource;
  * scan from the snapshot's xmin) and the deletion log likewise. Stateless apart from the pool;
  * thread-safe.
  */
-public final class CheckpointStore {
+public final class CheckpointStore implements Checkpointer.Store {
 
   private final DataSource pool;
   private final String bridgeId;
@@ -109,6 +109,7 @@ public final class CheckpointStore {
    * {@code channel}. Because notifications are delivered in commit order, once the barrier
    * arrives every change visible in the snapshot has been received.
    */
+  @Override
   public String beginBarrier(String channel, String barrierPayload) throws SQLException {
     return inTransaction(c -> {
       String snapshot;
@@ -141,6 +142,7 @@ public final class CheckpointStore {
    * no bridge needs any more: older than the xmin of every bridge's checkpoint and of every
    * retained snapshot.
    */
+  @Override
   public void store(String snapshot) throws SQLException {
     inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
