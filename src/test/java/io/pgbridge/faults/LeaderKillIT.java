@@ -57,7 +57,7 @@ class LeaderKillIT {
         long killedAt = System.nanoTime();
         assertThat(awaitRole(second, "leader")).as("standby took over").isTrue();
         long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-        Thread.sleep(1_500);
+        workload.awaitCommitsAfter(workload.commits(), 50, Duration.ofSeconds(30));
         workload.stop();
         long stoppedAt = System.nanoTime();
         List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),
