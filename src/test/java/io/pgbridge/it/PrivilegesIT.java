@@ -81,8 +81,13 @@ class PrivilegesIT {
       assertThat(reader.pollUntil(r -> ids.stream().allMatch(id -> r.last(id).tombstone()),
           Duration.ofSeconds(30))).isTrue();
       assertThat(bridge.failure()).isNull();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (bridge.metrics().checkpoints().count() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
       assertThat(bridge.metrics().checkpoints().count()).as("the run role stores checkpoints")
           .isPositive();
+      assertThat(bridge.failure()).isNull();
     } finally {
       bridge.stop();
     }
