@@ -154,9 +154,10 @@ public final class CheckpointStore implements Checkpointer.Store {
         ps.setString(2, snapshot);
         ps.executeUpdate();
       }
+      // the oldest horizon by ORDER BY ... LIMIT 1: PostgreSQL 14 has no min(xid8)
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + deletedTable
-          + " WHERE txid < (SELECT min(least(pg_snapshot_xmin(snapshot),"
-          + " pg_snapshot_xmin(retain))) FROM " + checkpointTable + ")")) {
+          + " WHERE txid < (SELECT least(pg_snapshot_xmin(snapshot), pg_snapshot_xmin(retain))"
+          + " AS horizon FROM " + checkpointTable + " ORDER BY horizon LIMIT 1)")) {
         ps.executeUpdate();
       }
       return null;
