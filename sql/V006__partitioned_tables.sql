@@ -13,7 +13,9 @@
 -- fires on, skipping a partitioned parent whose rows its partitions report.
 --
 -- Table inheritance (INHERITS, without PARTITION BY) fires no trigger of the parent for rows
--- of a child: refused here with a clear message.
+-- of a child, and a partition key on state_version or last_txid would make the version
+-- trigger move rows between partitions, which PostgreSQL refuses on every write: both are
+-- refused here with a clear message.
 --
 -- Safe to apply again. Placeholders, replaced by `pgbridge migrate` with validated
 -- identifiers: ${schema}  ${sessions_table}  ${channel}
@@ -24,6 +26,14 @@ BEGIN
       WHERE i.inhparent = '"${schema}"."${sessions_table}"'::regclass AND p.relkind <> 'p') THEN
     RAISE EXCEPTION 'table "${schema}"."${sessions_table}" has child tables by inheritance:'
       ' pgbridge supports declarative partitioning (PARTITION BY), not INHERITS';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_partitioned_table pt JOIN pg_attribute a
+      ON a.attrelid = pt.partrelid AND a.attnum = ANY (pt.partattrs::int2[])
+      WHERE pt.partrelid = '"${schema}"."${sessions_table}"'::regclass
+        AND a.attname IN ('state_version', 'last_txid')) THEN
+    RAISE EXCEPTION 'table "${schema}"."${sessions_table}" is partitioned by state_version or'
+      ' last_txid, which pgbridge''s trigger changes on every write: partition by id or by'
+      ' another column';
   END IF;
 END
 $$;

@@ -182,6 +182,41 @@ class PartitionedTablesIT {
     }
   }
 
+  @Test
+  void formsThatCannotWorkAreRefusedByMigrateWithAClearMessage() throws Exception {
+    String children = SCHEMA.substring(SCHEMA.indexOf("CREATE TABLE generation_todos ("));
+    String[][] cases = {
+        {"partitioned_by_version", "CREATE TABLE generation_sessions (id uuid, project_id uuid,"
+            + " raw_state jsonb, updated_at timestamptz, state_version bigint NOT NULL,"
+            + " last_txid xid8, PRIMARY KEY (id, state_version))"
+            + " PARTITION BY RANGE (state_version);"
+            + " CREATE TABLE generation_sessions_all PARTITION OF generation_sessions DEFAULT;",
+            "partitioned by state_version"},
+        {"inherits", "CREATE TABLE generation_sessions (id uuid PRIMARY KEY, project_id uuid,"
+            + " raw_state jsonb, updated_at timestamptz);"
+            + " CREATE TABLE generation_sessions_old () INHERITS (generation_sessions);",
+            "INHERITS"}};
+    for (String[] c : cases) {
+      String url = TestInfra.createDatabase("partitioned_refused_" + c[0]);
+      TestInfra.Postgres pg = TestInfra.postgres();
+      try (Connection conn = DriverManager.getConnection(url, pg.user(), pg.password());
+          Statement st = conn.createStatement()) {
+        st.execute(c[1]);
+        if (c[0].equals("inherits")) {
+          st.execute(children.replace(" PARTITION BY HASH (session_id)", "")
+              .replaceAll("CREATE TABLE generation_todos_p[01][^;]*;", ""));
+        } else {
+          st.execute(children.replaceAll("REFERENCES generation_sessions \\(id\\) ON DELETE"
+              + " CASCADE", "").replace(" PARTITION BY HASH (session_id)", "")
+              .replaceAll("CREATE TABLE generation_todos_p[01][^;]*;", ""));
+        }
+        Migrator m = new Migrator("public", "generation_sessions", "generation_updates");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> m.migrate(conn, true)))
+            .as(c[0]).isInstanceOf(SQLException.class).hasMessageContaining(c[2]);
+      }
+    }
+  }
+
   static List<UUID> insertSessions(Connection c, int n) throws SQLException {
     List<UUID> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
