@@ -236,13 +236,13 @@ public final class NotificationListener implements Runnable {
       // table): publish its session by id rather than let a checkpoint pass it
       w.metrics().malformed(NotificationParser.UNKNOWN_TABLE);
       w.coalescer().mark(u.sessionId(), u.source());
-      String message = "a notification on " + w.channel() + " names table '" + u.table()
-          + "', which is not a configured table: its session is published by id; run"
-          + " `pgbridge migrate` with this configuration so that the triggers name the"
-          + " configured tables";
       // one key for every table name: the names come from anyone allowed to NOTIFY
-      if (warn.warn("unrouted", "{}", message)) {
-        w.state().lastError(message);
+      if (warn.warn("unrouted", "a notification on {} names table '{}', which is not a"
+          + " configured table: its session is published by id; run `pgbridge migrate` with"
+          + " this configuration so that the triggers name the configured tables",
+          w.channel(), u.table())) {
+        w.state().lastError("notifications name table '" + u.table() + "', which is not"
+            + " configured: run `pgbridge migrate`");
       }
     } else if (signal instanceof Signal.Barrier b) {
       w.checkpointer().barrierArrived(b.id(), w.coalescer().lastSeq());
