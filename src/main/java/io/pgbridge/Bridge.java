@@ -151,7 +151,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
         new ErrorPolicy(config.toleratesAllErrors(), deadLetters, config.logErrors()), ticker,
         clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
-        config.sessionsTable(), config.bridgeId());
+        config.sessionsTable(), config.bridgeId(),
+        config.haEnabled() && config.haSettleMs() > 0);
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
         config.channel(), instanceId, config.checkpointIntervalMs());
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
@@ -262,11 +263,26 @@ public final class Bridge implements AutoCloseable, StatusSource {
         try {
           rows = fetcher.fetch(ids, known);
           metrics.fetchDuration().record(ticker.nanos() - started, TimeUnit.NANOSECONDS);
+          state.fetchFailing(false);
           warn.reset("fetch");
         } catch (SQLException e) {
+          // retried either way (a revoked grant can be given back), but not ready meanwhile,
+          // and an error retrying alone cannot fix says so
+          boolean retriable = SqlErrors.isTransient(e);
           metrics.error("fetch");
-          state.lastError("fetch: " + SqlErrors.describe(e));
-          warn.warn("fetch", "state query failed, will retry: {}", SqlErrors.describe(e));
+          state.fetchFailing(true);
+          state.lastError("fetch" + (retriable ? "" : " (not transient)") + ": "
+              + SqlErrors.describe(e));
+          warn.warn("fetch", "state query failed{}, will retry: {}",
+              retriable ? "" : " with an error that retrying will not fix",
+              SqlErrors.describe(e));
+          for (DueSession s : batch) {
+            coalescer.complete(s.id(), false);
+          }
+          continue;
+        }
+        if (!state.leader()) {
+          // the lock was lost during the fetch: hand nothing more to the producer
           for (DueSession s : batch) {
             coalescer.complete(s.id(), false);
           }
@@ -333,16 +349,16 @@ public final class Bridge implements AutoCloseable, StatusSource {
     long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
     boolean wasLeader = state.leader();
     try {
+      // Everything is published while this instance still holds the leader lock, and the
+      // producer is closed before the listener connection (and with it the lock) goes: a
+      // standby takes over only once this instance can no longer deliver anything.
       if (graceful && wasLeader && listener != null) {
         state.role(Role.STOPPING);
         coalescer.flush();
         checkpointer.checkpointNow(Math.max(0, remaining(deadline)));
-      }
-      if (listener != null) {
-        listener.stop();
-        listener.join(5_000);
-      }
-      if (graceful && wasLeader) {
+        // what is notified from now on is not covered by the checkpoint just stored (nor by
+        // an older one): the next leader's catch-up publishes it
+        listener.drain();
         coalescer.flush();
         while (coalescer.pendingCount() > 0 && remaining(deadline) > 0) {
           Thread.sleep(10);
@@ -367,6 +383,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
       if (producerMetrics != null) {
         producerMetrics.close();
       }
+      if (listener != null) {
+        listener.stop();
+        listener.join(5_000);
+      }
       if (pool != null) {
         pool.close();
       }
@@ -382,6 +402,11 @@ public final class Bridge implements AutoCloseable, StatusSource {
 
   private long remaining(long deadline) {
     return deadline - ticker.nanos();
+  }
+
+  /** True once {@link #stop()} was called or a failure stopped the bridge. */
+  public boolean stopRequested() {
+    return stopping;
   }
 
   /** Blocks until the bridge has stopped (after {@link #stop()} or a failure). */
@@ -431,8 +456,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     if (role == Role.STANDBY) {
       return state.connected();
     }
-    return role == Role.LEADER && state.connected()
-        && (publisher == null || !publisher.stalled(STALL_NANOS));
+    return role == Role.LEADER && state.connected() && !state.fetchFailing()
+        && (publisher == null || (!publisher.stalled(STALL_NANOS) && publisher.producing()));
   }
 
   @Override

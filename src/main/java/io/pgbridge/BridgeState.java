@@ -28,6 +28,7 @@ public final class BridgeState {
   private volatile String checkpoint;
   private volatile double queueUsage;
   private volatile boolean settlePending;
+  private volatile boolean fetchFailing;
 
   /**
    * The last error: its message, the stack trace when an exception stopped the bridge (null
@@ -131,6 +132,15 @@ public final class BridgeState {
 
   public void settlePending(boolean pending) {
     settlePending = pending;
+  }
+
+  /** True from a failed state query until the next one succeeds. */
+  public boolean fetchFailing() {
+    return fetchFailing;
+  }
+
+  public void fetchFailing(boolean failing) {
+    fetchFailing = failing;
   }
 
   public double queueUsage() {

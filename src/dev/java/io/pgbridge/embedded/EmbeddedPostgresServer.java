@@ -118,10 +118,23 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * data directory. Existing connections break; new ones succeed once this returns.
      */
     public void restart(boolean immediate) throws IOException {
+        stop(immediate);
+        startAgain();
+        LOG.info("Embedded PostgreSQL restarted on port {} ({} shutdown)", port(), immediate ? "immediate" : "fast");
+    }
+
+    /**
+     * Stops the server ({@code pg_ctl stop -m fast}, or {@code immediate}) and leaves it down: its
+     * port refuses connections until {@link #startAgain()}.
+     */
+    public void stop(boolean immediate) throws IOException {
         String mode = immediate ? "immediate" : "fast";
         pgCtl(List.of("-D", dataDir.toString(), "-m", mode, "-w", "-t", timeoutSeconds(), "stop"));
+    }
+
+    /** Starts a server stopped by {@link #stop(boolean)} on the same port and data directory. */
+    public void startAgain() throws IOException {
         pgCtl(List.of("-D", dataDir.toString(), "-o", serverOptions(), "-w", "-t", timeoutSeconds(), "start"));
-        LOG.info("Embedded PostgreSQL restarted on port {} ({} shutdown)", port(), mode);
     }
 
     /** Stops the server and deletes its data directory and log. */

@@ -32,6 +32,10 @@ public final class CatchUp {
   private Mode mode;
   private String snapshot;
   private UUID after;
+  /** Paging through the deletion log first: the last id of the previous page. */
+  private boolean deletedDone;
+  private UUID deletedAfter;
+  private long deleted;
   private long marked;
 
   private CatchUp(CheckpointStore store, SessionCoalescer coalescer, BridgeMetrics metrics,
@@ -55,15 +59,12 @@ public final class CatchUp {
     if (checkpoint.isPresent()) {
       c.mode = Mode.FROM_CHECKPOINT;
       c.snapshot = checkpoint.get().snapshot();
-      List<UUID> deleted = store.deletedSince(c.snapshot);
-      c.mark(deleted);
-      log.info("catch-up from checkpoint {}: {} deleted session(s) owe a tombstone", c.snapshot,
-          deleted.size());
+      log.info("catch-up from checkpoint {}", c.snapshot);
     } else if (initialAll) {
-      c.mode = Mode.ALL;
       // an earlier run may have published sessions that were deleted since: their tombstones
-      // are owed even though no checkpoint was stored yet (the log is not pruned without one)
-      c.mark(store.allDeleted());
+      // are owed even though no checkpoint was stored yet (the whole log is read; the
+      // registration in beforeListen keeps others from pruning it)
+      c.mode = Mode.ALL;
       log.info("no checkpoint: catch-up publishes every session (catchup.initial=all)");
     } else {
       // storing a snapshot here, after LISTEN, could cover changes notified but not yet
@@ -82,7 +83,12 @@ public final class CatchUp {
    */
   public static void beforeListen(CheckpointStore store, boolean initialAll)
       throws SQLException {
-    if (!initialAll && store.load().isEmpty()) {
+    if (store.load().isPresent()) {
+      return;
+    }
+    if (initialAll) {
+      store.register();
+    } else {
       store.store(store.currentSnapshot());
       log.info("no checkpoint: starting from now (catchup.initial=none)");
     }
@@ -100,11 +106,9 @@ public final class CatchUp {
         ChangeSources.CATCHUP | ChangeSources.REPUBLISH);
     if (snapshot == null) {
       c.mode = Mode.ALL;
-      c.mark(store.allDeleted());
     } else {
       c.mode = Mode.FROM_CHECKPOINT;
       c.snapshot = snapshot;
-      c.mark(store.deletedSince(snapshot));
     }
     log.info("settle pass after takeover: republishing sessions changed after {}",
         snapshot == null ? "the beginning" : snapshot);
@@ -116,8 +120,23 @@ public final class CatchUp {
     return snapshot;
   }
 
-  /** Marks the next page; returns false once the pass is complete. */
+  /**
+   * Marks the next page (deleted sessions first, then changed or all sessions); returns false
+   * once the pass is complete.
+   */
   public boolean step() throws SQLException {
+    if (!deletedDone && mode != Mode.DONE) {
+      List<UUID> page = store.deletedSince(snapshot, deletedAfter, pageSize);
+      mark(page);
+      deleted += page.size();
+      if (page.size() < pageSize) {
+        deletedDone = true;
+        log.info("catch-up: {} deleted session(s) owe a tombstone", deleted);
+      } else {
+        deletedAfter = page.get(page.size() - 1);
+      }
+      return true;
+    }
     List<UUID> page = switch (mode) {
       case FROM_CHECKPOINT -> store.changedSince(snapshot, after, pageSize);
       case ALL -> store.allSessions(after, pageSize);

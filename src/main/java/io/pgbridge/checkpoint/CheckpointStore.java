@@ -19,16 +19,23 @@ import javax.sql.DataSource;
  * scan from the snapshot's xmin) and the deletion log likewise. Stateless apart from the pool;
  * thread-safe.
  */
-public final class CheckpointStore {
+public final class CheckpointStore implements Checkpointer.Store {
 
   private final DataSource pool;
   private final String bridgeId;
   private final String checkpointTable;
   private final String deletedTable;
   private final String sessions;
+  private final boolean releaseOnStore;
 
-  public CheckpointStore(DataSource pool, String schema, String sessionsTable, String bridgeId) {
+  /**
+   * {@code settles}: whether this bridge runs settle passes after acquiring the leader lock;
+   * if not, the snapshot retained by its first start is released by its first checkpoint.
+   */
+  public CheckpointStore(DataSource pool, String schema, String sessionsTable, String bridgeId,
+      boolean settles) {
     this.pool = pool;
+    this.releaseOnStore = !settles;
     this.bridgeId = bridgeId;
     this.checkpointTable = Identifiers.qualified(schema, "pgbridge_checkpoint");
     this.deletedTable = Identifiers.qualified(schema, "pgbridge_deleted_sessions");
@@ -42,7 +49,7 @@ public final class CheckpointStore {
     try (Connection c = pool.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT snapshot::text,"
             + " (extract(epoch FROM stored_at) * 1000)::bigint FROM " + checkpointTable
-            + " WHERE bridge_id = ?")) {
+            + " WHERE bridge_id = ? AND snapshot IS NOT NULL")) {
       ps.setString(1, bridgeId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(new Checkpoint(rs.getString(1), rs.getLong(2)))
@@ -52,10 +59,57 @@ public final class CheckpointStore {
   }
 
   /**
+   * A first start registers this bridge before it publishes anything: its row, with no
+   * checkpoint yet, retains every deletion logged from now on, so that another bridge's
+   * checkpoints cannot prune a tombstone this one owes. Does nothing when the row exists.
+   */
+  public void register() throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
+            + " (bridge_id, snapshot, retain) VALUES (?, NULL, pg_current_snapshot())"
+            + " ON CONFLICT (bridge_id) DO NOTHING")) {
+      ps.setString(1, bridgeId);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Retains {@code snapshot} (null: the current one) for a settle pass, unless an older one is
+   * retained already (a settle that a crash interrupted); returns the snapshot retained, which
+   * the settle pass starts from.
+   */
+  public String retain(String snapshot) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
+            + " (bridge_id, snapshot, retain) VALUES (?, NULL,"
+            + " coalesce(?::pg_snapshot, pg_current_snapshot()))"
+            + " ON CONFLICT (bridge_id) DO UPDATE SET retain = coalesce("
+            + checkpointTable + ".retain, EXCLUDED.retain) RETURNING retain::text")) {
+      ps.setString(1, bridgeId);
+      ps.setString(2, snapshot);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  /** Ends the retention of {@link #retain}: the settle pass has published what it marked. */
+  public void release() throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("UPDATE " + checkpointTable
+            + " SET retain = NULL WHERE bridge_id = ?")) {
+      ps.setString(1, bridgeId);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
    * Takes a snapshot and, in the same transaction, sends {@code barrierPayload} on
    * {@code channel}. Because notifications are delivered in commit order, once the barrier
    * arrives every change visible in the snapshot has been received.
    */
+  @Override
   public String beginBarrier(String channel, String barrierPayload) throws SQLException {
     return inTransaction(c -> {
       String snapshot;
@@ -85,21 +139,25 @@ public final class CheckpointStore {
 
   /**
    * Stores {@code snapshot} as this bridge's checkpoint and prunes deletion-log entries that
-   * every bridge's checkpoint covers (older than the oldest checkpoint's xmin).
+   * no bridge needs any more: older than the xmin of every bridge's checkpoint and of every
+   * retained snapshot.
    */
+  @Override
   public void store(String snapshot) throws SQLException {
     inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
           + " (bridge_id, snapshot, stored_at) VALUES (?, ?::pg_snapshot, now())"
           + " ON CONFLICT (bridge_id) DO UPDATE"
-          + " SET snapshot = EXCLUDED.snapshot, stored_at = EXCLUDED.stored_at")) {
+          + " SET snapshot = EXCLUDED.snapshot, stored_at = EXCLUDED.stored_at"
+          + (releaseOnStore ? ", retain = NULL" : ""))) {
         ps.setString(1, bridgeId);
         ps.setString(2, snapshot);
         ps.executeUpdate();
       }
+      // the oldest horizon by ORDER BY ... LIMIT 1: PostgreSQL 14 has no min(xid8)
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + deletedTable
-          + " WHERE txid < (SELECT min(pg_snapshot_xmin(snapshot)) FROM " + checkpointTable
-          + ")")) {
+          + " WHERE txid < (SELECT least(pg_snapshot_xmin(snapshot), pg_snapshot_xmin(retain))"
+          + " AS horizon FROM " + checkpointTable + " ORDER BY horizon LIMIT 1)")) {
         ps.executeUpdate();
       }
       return null;
@@ -149,23 +207,28 @@ public final class CheckpointStore {
     }
   }
 
-  /** Sessions deleted by a transaction not visible in {@code snapshot}. */
-  public List<UUID> deletedSince(String snapshot) throws SQLException {
-    try (Connection c = pool.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT DISTINCT session_id FROM "
-            + deletedTable + " WHERE txid >= pg_snapshot_xmin(?::pg_snapshot)"
-            + " AND NOT pg_visible_in_snapshot(txid, ?::pg_snapshot)")) {
-      ps.setString(1, snapshot);
-      ps.setString(2, snapshot);
-      return ids(ps);
-    }
-  }
-
-  /** Every session in the deletion log (a first start, before any checkpoint prunes it). */
-  public List<UUID> allDeleted() throws SQLException {
-    try (Connection c = pool.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT DISTINCT session_id FROM "
-            + deletedTable)) {
+  /**
+   * Up to {@code limit} ids of sessions deleted by a transaction not visible in
+   * {@code snapshot} (null: every logged deletion, for a first start), after {@code afterId}
+   * (null: from the start), in id order. Paged: a TRUNCATE of millions of sessions while the
+   * bridge was down must not be read, or marked, in one piece.
+   */
+  public List<UUID> deletedSince(String snapshot, UUID afterId, int limit)
+      throws SQLException {
+    String sql = "SELECT DISTINCT session_id FROM " + deletedTable + " WHERE true"
+        + (snapshot == null ? "" : " AND txid >= pg_snapshot_xmin(?::pg_snapshot)"
+            + " AND NOT pg_visible_in_snapshot(txid, ?::pg_snapshot)")
+        + (afterId == null ? "" : " AND session_id > ?") + " ORDER BY session_id LIMIT ?";
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 0;
+      if (snapshot != null) {
+        ps.setString(++i, snapshot);
+        ps.setString(++i, snapshot);
+      }
+      if (afterId != null) {
+        ps.setObject(++i, afterId);
+      }
+      ps.setInt(++i, limit);
       return ids(ps);
     }
   }

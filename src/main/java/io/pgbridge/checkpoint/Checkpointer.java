@@ -26,7 +26,16 @@ public final class Checkpointer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
   private static final long BARRIER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-  private final CheckpointStore store;
+  /** The SQL a round needs: {@link CheckpointStore} in production. */
+  public interface Store {
+    /** Takes a snapshot and sends {@code payload} on {@code channel} in one transaction. */
+    String beginBarrier(String channel, String payload) throws SQLException;
+
+    /** Stores {@code snapshot} as the checkpoint. */
+    void store(String snapshot) throws SQLException;
+  }
+
+  private final Store store;
   private final SessionCoalescer coalescer;
   private final BridgeState state;
   private final BridgeMetrics metrics;
@@ -43,6 +52,9 @@ public final class Checkpointer implements Runnable {
   private volatile boolean running = true;
   private volatile Round round;
   private volatile CountDownLatch wake = new CountDownLatch(1);
+  private volatile boolean requested;
+  /** When the next round is due (ticker time); only the checkpoint thread moves it. */
+  private long next;
 
   /** The barrier a round waits for; {@code arrivedSeq} is set by the listener thread. */
   private static final class Round {
@@ -54,7 +66,7 @@ public final class Checkpointer implements Runnable {
     }
   }
 
-  public Checkpointer(CheckpointStore store, SessionCoalescer coalescer, BridgeState state,
+  public Checkpointer(Store store, SessionCoalescer coalescer, BridgeState state,
       BridgeMetrics metrics, Ticker ticker, String channel, String instanceId,
       long intervalMs) {
     this.store = store;
@@ -65,6 +77,7 @@ public final class Checkpointer implements Runnable {
     this.channel = channel;
     this.barrierPrefix = instanceId + "/";
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+    this.next = ticker.nanos() + intervalNanos;
     this.thread = new Thread(this, "pgbridge-checkpoint-" + instanceId);
     this.thread.setDaemon(true);
   }
@@ -87,6 +100,7 @@ public final class Checkpointer implements Runnable {
 
   /** Starts a round now instead of at the next interval (shutdown). */
   public void requestNow() {
+    requested = true;
     wake.countDown();
   }
 
@@ -114,22 +128,17 @@ public final class Checkpointer implements Runnable {
 
   @Override
   public void run() {
-    long next = ticker.nanos() + intervalNanos;
     while (running) {
       try {
         CountDownLatch latch = wake;
         long wait = next - ticker.nanos();
-        if (wait > 0) {
+        if (wait > 0 && !requested) {
           latch.await(wait, TimeUnit.NANOSECONDS);
         }
-        wake = new CountDownLatch(1);
         if (!running) {
           break;
         }
-        next = ticker.nanos() + intervalNanos;
-        if (state.leader() && state.caughtUp()) {
-          runRound();
-        }
+        tick();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -139,6 +148,25 @@ public final class Checkpointer implements Runnable {
         round = null;
       }
     }
+  }
+
+  /**
+   * Runs a round if one is due (the interval has passed since the last one began, or
+   * {@link #requestNow()} was called) and this instance leads with its catch-up done; returns
+   * whether a round ran. Called by the checkpoint thread, and by tests with a manual ticker.
+   */
+  boolean tick() throws SQLException, InterruptedException {
+    if (!requested && ticker.nanos() - next < 0) {
+      return false;
+    }
+    requested = false;
+    wake = new CountDownLatch(1);
+    next = ticker.nanos() + intervalNanos;
+    if (!state.leader() || !state.caughtUp()) {
+      return false;
+    }
+    runRound();
+    return true;
   }
 
   private void runRound() throws SQLException, InterruptedException {

@@ -333,15 +333,6 @@ public final class Main {
     // created (not started) before the checks, so that their log lines carry its instance id
     Bridge bridge = new Bridge(config, registry);
     logging.bridge(bridge.instanceId(), () -> bridge.state().role());
-    List<String> warnings = new ArrayList<>();
-    List<String> problems = Preflight.run(config, warnings);
-    // in JSON mode every line on stderr is a log event, these too
-    warnings.forEach(w -> report(config, err, "warning: ", w));
-    if (!problems.isEmpty()) {
-      problems.forEach(p -> report(config, err, "problem: ", p));
-      registry.close();
-      return ExitCodes.UNAVAILABLE;
-    }
     // before the start: a SIGTERM while starting (a rollout right after a deploy) still stops
     // gracefully and exits 0, instead of taking the JVM's default of 143
     CountDownLatch finished = Signals.onTerminate(bridge::stop);
@@ -350,6 +341,20 @@ public final class Main {
       if (config.httpPort() >= 0) {
         http = new AdminServer(config.httpPort(), registry, bridge);
         http.start();
+      }
+      // transient problems (the database restarting, Kafka not up yet) are waited out here,
+      // alive and not ready; the rest end the start with the documented exit code (in JSON
+      // mode every line on stderr is a log event, the findings too)
+      switch (new StartupWait(config, bridge,
+          (prefix, message) -> report(config, err, prefix, message)).await()) {
+        case FATAL -> {
+          bridge.stop();
+          return ExitCodes.UNAVAILABLE;
+        }
+        case STOPPED -> {
+          return ExitCodes.OK;
+        }
+        case READY -> { }
       }
       bridge.start();
       bridge.awaitTermination();

@@ -19,6 +19,16 @@ public final class ChangeSources {
   public static final long REPUBLISH = 1L << 63;
   public static final String REPUBLISH_NAME = "republish";
 
+  /**
+   * A row change notified for a table that is not configured (a trigger created by hand, or
+   * by an older migration, with another table name): routed by its session id alone, so that
+   * no checkpoint passes a change that was never published.
+   */
+  public static final long UNROUTED = 1L << 62;
+  public static final String UNROUTED_NAME = "unrouted";
+  /** {@link #UNROUTED} for a DELETE: the session's missing row deserves a tombstone. */
+  public static final long UNROUTED_DELETE = 1L << 61;
+
   /** Row operations as they appear in TG_OP. */
   public enum Op { INSERT, UPDATE, DELETE }
 
@@ -55,6 +65,9 @@ public final class ChangeSources {
     }
     if ((mask & REPUBLISH) != 0) {
       out.add(REPUBLISH_NAME);
+    }
+    if ((mask & UNROUTED) != 0) {
+      out.add(UNROUTED_NAME + ((mask & UNROUTED_DELETE) != 0 ? ":DELETE" : ""));
     }
     for (int t = 0; t < tables.size(); t++) {
       for (Op op : Op.values()) {

@@ -167,8 +167,8 @@ public final class BridgeConfig extends AbstractConfig {
       "After taking over from another instance, wait this long and then publish once more,"
           + " without the unchanged-version skip, every session the takeover catch-up"
           + " covered: a record the old leader's producer delivered late cannot stay last on"
-          + " the topic. Keep it above the producer's delivery.timeout.ms (default 120000);"
-          + " 0 disables.";
+          + " the topic. Must be above kafka.delivery.timeout.ms (default 120000), how long"
+          + " the old leader's producer may still deliver; 0 disables.";
 
   public static final String ERRORS_TOLERANCE_CONFIG = "errors.tolerance";
   private static final String ERRORS_TOLERANCE_DOC =
@@ -222,7 +222,9 @@ public final class BridgeConfig extends AbstractConfig {
   public static final String SHUTDOWN_TIMEOUT_MS_CONFIG = "shutdown.timeout.ms";
   private static final String SHUTDOWN_TIMEOUT_MS_DOC =
       "On SIGTERM, how long in-flight and dirty sessions may take to publish before the"
-          + " producer is closed. What is left is republished by the next start's catch-up.";
+          + " producer is closed. What is left is republished by the next start's catch-up."
+          + " The leader lock is released only after the producer is closed, so a standby"
+          + " takes over at most this much later.";
 
   public static final String LOG_FORMAT_CONFIG = "log.format";
   private static final String LOG_FORMAT_DOC =
@@ -381,6 +383,28 @@ public final class BridgeConfig extends AbstractConfig {
         ? DEBOUNCE_MAX_MS_CONFIG + ": " + debounceMaxMs + " must be at least " + DEBOUNCE_MS_CONFIG
             + " (" + debounceMs + ")"
         : null;
+  }
+
+  /**
+   * The settle pass must come after the last record an old leader can still deliver: its
+   * producer retries a record handed to it for up to {@code delivery.timeout.ms} after the
+   * leader lost the lock. Null when the rule holds or does not apply.
+   */
+  static String settleProblem(Map<String, Object> parsed, Map<String, String> values) {
+    if (!(parsed.get(HA_SETTLE_MS_CONFIG) instanceof Long settle) || settle == 0
+        || Boolean.FALSE.equals(parsed.get(HA_ENABLED_CONFIG))) {
+      return null;
+    }
+    long delivery;
+    try {
+      delivery = Long.parseLong(values.getOrDefault(KAFKA_PREFIX + "delivery.timeout.ms",
+          "120000").strip());
+    } catch (NumberFormatException e) {
+      return null; // reported by the producer's own validation
+    }
+    return settle > delivery ? null : HA_SETTLE_MS_CONFIG + ": " + settle + " must be above"
+        + " kafka.delivery.timeout.ms (" + delivery + "): an old leader's producer may deliver a"
+        + " record that long after losing the lock, and the settle pass must come after it";
   }
 
   public String databaseUrl() {

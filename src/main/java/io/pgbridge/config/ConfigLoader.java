@@ -128,6 +128,10 @@ public final class ConfigLoader {
         problems.add(problem);
       }
     }
+    String settle = BridgeConfig.settleProblem(parsed, declared);
+    if (settle != null) {
+      problems.add(settle);
+    }
     checkProducerSettings(declared, problems);
     if (!problems.isEmpty()) {
       throw new ConfigProblems(problems);

@@ -3,6 +3,7 @@ package io.pgbridge.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -19,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The one HTTP port: {@code /metrics} (Prometheus text), {@code /healthz} (alive),
  * {@code /readyz} (ready) and {@code /status} (JSON). Served by the JDK's HTTP server on two
- * named threads with a bounded queue (excess requests are rejected, never queued without
- * bound). Started by the bridge's owner after the bridge exists; {@link #close()} stops it.
+ * named threads with a bounded queue; a request beyond it is answered at once with 503 on the
+ * server's own thread instead of being dropped (a probe that times out is worse than one told
+ * "busy"). Started by the bridge's owner after the bridge exists; {@link #close()} stops it.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -33,36 +35,62 @@ public final class AdminServer implements AutoCloseable {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** Set while a rejected exchange runs on the server's thread: answer 503 only. */
+  private static final ThreadLocal<Boolean> OVERLOADED = new ThreadLocal<>();
+
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
 
   public AdminServer(int port, PrometheusMeterRegistry registry, StatusSource status)
       throws IOException {
+    this(port, registry, status, 2, 16);
+  }
+
+  AdminServer(int port, PrometheusMeterRegistry registry, StatusSource status, int threads,
+      int queue) throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 16);
-    executor = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(64), r -> {
+    executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(queue), r -> {
           Thread t = new Thread(r, "pgbridge-http");
           t.setDaemon(true);
           return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
+        }, (exchange, pool) -> {
+          // on the server's dispatcher thread: read the request, answer 503, do no work
+          OVERLOADED.set(Boolean.TRUE);
+          try {
+            exchange.run();
+          } finally {
+            OVERLOADED.remove();
+          }
+        });
     server.setExecutor(executor);
-    server.createContext(METRICS_PATH, ex -> respond(ex, 200,
+    context(METRICS_PATH, ex -> respond(ex, 200,
         "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.createContext(HEALTH_PATH, ex -> {
+    context(HEALTH_PATH, ex -> {
       boolean ok = status.alive();
       respond(ex, ok ? 200 : 503, "text/plain", ok ? "ok\n" : "not alive\n");
     });
-    server.createContext(READY_PATH, ex -> {
+    context(READY_PATH, ex -> {
       boolean ok = status.ready();
       respond(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
     });
-    server.createContext(STATUS_PATH, ex -> {
+    context(STATUS_PATH, ex -> {
       Map<String, Object> body = status.status();
       respond(ex, 200, "application/json", JSON.writeValueAsString(body) + "\n");
     });
-    server.createContext("/", ex -> respond(ex, 404, "text/plain",
+    context("/", ex -> respond(ex, 404, "text/plain",
         "try " + METRICS_PATH + ", " + HEALTH_PATH + ", " + READY_PATH + ", " + STATUS_PATH
             + "\n"));
+  }
+
+  private void context(String path, HttpHandler handler) {
+    server.createContext(path, ex -> {
+      if (OVERLOADED.get() != null) {
+        respond(ex, 503, "text/plain", "busy: too many requests at once\n");
+      } else {
+        handler.handle(ex);
+      }
+    });
   }
 
   public void start() {

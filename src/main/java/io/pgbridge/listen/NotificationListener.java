@@ -51,11 +51,14 @@ public final class NotificationListener implements Runnable {
   private final long probeIntervalNanos;
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile boolean draining;
   private volatile Connection current;
   private boolean everConnected;
   /** The pending settle pass: due time (0: none) and the snapshot it starts from. */
   private long settleAt;
   private String settleFrom;
+  /** After a settle pass: the retained snapshot is released once this sequence is published. */
+  private long releaseAfterSeq = -1;
 
   public NotificationListener(Wiring wiring, String instanceId) {
     this.w = wiring;
@@ -148,8 +151,11 @@ public final class NotificationListener implements Runnable {
     long lastProbe = w.ticker().nanos();
     if (w.haEnabled() && w.settleMs() > 0 && settleAt == 0) {
       // every acquisition of the lock may follow a leader whose producer still delivers:
-      // settle later from this catch-up's checkpoint (kept across reconnects)
-      settleFrom = catchUp.snapshot();
+      // settle later from this catch-up's checkpoint (kept across reconnects), retained in
+      // the database so that pruning keeps the deletions it re-sends and a crash of this
+      // instance leaves it to the next leader (an older retained snapshot wins)
+      settleFrom = w.checkpoints().retain(catchUp.snapshot());
+      releaseAfterSeq = -1;
       settleAt = w.ticker().nanos() + TimeUnit.MILLISECONDS.toNanos(w.settleMs());
       w.state().settlePending(true);
     }
@@ -164,6 +170,11 @@ public final class NotificationListener implements Runnable {
         settling = false;
         settleAt = 0;
         settleFrom = null;
+        releaseAfterSeq = w.coalescer().lastSeq();
+      }
+      if (releaseAfterSeq >= 0 && w.coalescer().lowWatermark() > releaseAfterSeq) {
+        w.checkpoints().release();
+        releaseAfterSeq = -1;
         w.state().settlePending(false);
       }
       if (!catchUp.done() && w.coalescer().pendingCount() < backlogLimit) {
@@ -214,9 +225,25 @@ public final class NotificationListener implements Runnable {
   /** Parses and routes one payload; never throws for bad input. */
   void handle(String payload) {
     Signal signal = w.parser().parse(payload);
+    if (draining && !(signal instanceof Signal.Barrier)) {
+      return;
+    }
     if (signal instanceof Signal.Change c) {
       w.metrics().received(c.tableIndex(), c.op());
       w.coalescer().mark(c.sessionId(), c.source());
+    } else if (signal instanceof Signal.Unrouted u) {
+      // a change that may be real (a trigger that names a partition or an unconfigured
+      // table): publish its session by id rather than let a checkpoint pass it
+      w.metrics().malformed(NotificationParser.UNKNOWN_TABLE);
+      w.coalescer().mark(u.sessionId(), u.source());
+      // one key for every table name: the names come from anyone allowed to NOTIFY
+      if (warn.warn("unrouted", "a notification on {} names table '{}', which is not a"
+          + " configured table: its session is published by id; run `pgbridge migrate` with"
+          + " this configuration so that the triggers name the configured tables",
+          w.channel(), u.table())) {
+        w.state().lastError("notifications name table '" + u.table() + "', which is not"
+            + " configured: run `pgbridge migrate`");
+      }
     } else if (signal instanceof Signal.Barrier b) {
       w.checkpointer().barrierArrived(b.id(), w.coalescer().lastSeq());
     } else if (signal instanceof Signal.Malformed m) {
@@ -239,6 +266,16 @@ public final class NotificationListener implements Runnable {
     while (running && w.ticker().nanos() - end < 0) {
       Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - w.ticker().nanos()))));
     }
+  }
+
+  /**
+   * Stops routing changes while the connection (and the leader lock) stays: called on
+   * shutdown once a checkpoint was stored, so that the backlog can drain under constant
+   * writes. The changes ignored from then on are after every stored checkpoint, and the next
+   * leader's catch-up publishes them.
+   */
+  public void drain() {
+    draining = true;
   }
 
   /** Stops the loop and closes the connection (which releases the leader lock). */

@@ -9,8 +9,9 @@ import java.util.UUID;
  * Turns a notification payload into a {@link Signal}. Accepted shapes are flat JSON objects:
  * pgbridge's own {@code {"table":"generation_todos","op":"UPDATE","session_id":"<uuid>"}}, the
  * seed design's {@code {"table","action","session_id","project_id","timestamp"}}, and barriers
- * {@code {"barrier":"<id>"}}. Unknown fields are ignored. Anything else becomes
- * {@link Signal.Malformed} with a reason; nothing is thrown, and nothing from the payload reaches
+ * {@code {"barrier":"<id>"}}. Unknown fields are ignored. A change that names a table which is
+ * not configured becomes {@link Signal.Unrouted} (its session id is still good). Anything else
+ * becomes {@link Signal.Malformed} with a reason; nothing is thrown, and nothing from the payload reaches
  * SQL except a parsed {@link UUID}.
  *
  * <p>A small hand-written scanner instead of a JSON library: this is the hot path (one call per
@@ -85,14 +86,13 @@ public final class NotificationParser {
       return new Signal.Malformed(BAD_SESSION_ID, "session_id is not a UUID");
     }
     UUID id = UUID.fromString(sessionId);
-    int tableIndex = table == null ? -1 : sources.tableIndex(table);
-    if (tableIndex < 0) {
-      return new Signal.Malformed(UNKNOWN_TABLE,
-          table == null ? "no table" : "table is not one of " + sources.tables());
-    }
     Op operation = op == null ? null : operation(op);
     if (operation == null) {
       return new Signal.Malformed(BAD_OPERATION, "op is not INSERT, UPDATE or DELETE");
+    }
+    int tableIndex = table == null ? -1 : sources.tableIndex(table);
+    if (tableIndex < 0) {
+      return new Signal.Unrouted(id, table, operation);
     }
     return new Signal.Change(id, tableIndex, operation);
   }

@@ -16,6 +16,18 @@ public sealed interface Signal {
     }
   }
 
+  /**
+   * A well-formed row change of a table that is not configured: {@code table} is what the
+   * payload named (null when absent). Its session is still routed by id.
+   */
+  record Unrouted(UUID sessionId, String table, Op op) implements Signal {
+
+    /** The {@link ChangeSources} bits of this change. */
+    public long source() {
+      return ChangeSources.UNROUTED | (op == Op.DELETE ? ChangeSources.UNROUTED_DELETE : 0);
+    }
+  }
+
   /** A checkpoint barrier sent by a bridge (possibly another one) on the channel. */
   record Barrier(String id) implements Signal {}
 

@@ -7,7 +7,8 @@ import java.sql.SQLException;
 
 /**
  * Classifies database errors by walking the cause chain, the way Debezium's error handler does:
- * connection loss, server shutdown and resource shortage are transient (retry with backoff);
+ * connection loss, server shutdown or start-up, an unresolvable host and resource shortage are
+ * transient (retry with backoff);
  * authentication, a missing database or object, and bad SQL are not (stop with a clear error).
  */
 public final class SqlErrors {
@@ -15,10 +16,12 @@ public final class SqlErrors {
   private SqlErrors() {}
 
   public static boolean isTransient(Throwable error) {
-    // pgjdbc wraps an unresolvable host in 08001, which alone reads as transient: look for
-    // the cause first, or a typo in database.url would be retried forever instead of reported
+    // an unresolvable host is retried too: during a failover or before a database's service
+    // exists its name may not resolve yet. A typo in database.url then shows as a process that
+    // is alive, not ready, and says "check the host in database.url" in /status and its log,
+    // while `pgbridge check` reports it at once.
     if (hasCause(error, UnknownHostException.class)) {
-      return false;
+      return true;
     }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof ConnectException || t instanceof IOException) {
@@ -53,6 +56,8 @@ public final class SqlErrors {
       hint = " (check database.user and database.password)";
     } else if ("3D000".equals(state)) {
       hint = " (check the database name in database.url)";
+    } else if ("42501".equals(state)) {
+      hint = " (grant the role what the README lists under Privileges)";
     } else if (state != null && state.startsWith("42")) {
       hint = " (has `pgbridge migrate` been run? check database.schema and sessions.table)";
     } else if (hasCause(error, UnknownHostException.class)) {

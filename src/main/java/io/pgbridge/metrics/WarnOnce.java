@@ -18,12 +18,16 @@ public final class WarnOnce {
     this.log = log;
   }
 
-  public void warn(String key, String format, Object... args) {
+  /** Logs at WARN the first time for {@code key}, else at DEBUG; true when it was the first. */
+  public boolean warn(String key, String format, Object... args) {
     if (warned.add(key)) {
       log.warn(format + " (repeats are logged at DEBUG)", args);
-    } else if (log.isDebugEnabled()) {
+      return true;
+    }
+    if (log.isDebugEnabled()) {
       log.debug(format, args);
     }
+    return false;
   }
 
   public void reset(String key) {

@@ -139,6 +139,7 @@ public final class Migrator {
           log.info("applied migration {}", m.file());
         }
       }
+      installTruncateTriggers(conn);
       conn.commit();
     } catch (SQLException | RuntimeException e) {
       conn.rollback();
@@ -147,6 +148,26 @@ public final class Migrator {
       conn.setAutoCommit(autoCommit);
     }
     return new Result(applied, skipped);
+  }
+
+  /**
+   * TRUNCATE fires statement triggers, which PostgreSQL does not clone to partitions: every run
+   * installs the trigger on partitions attached since the last one (see V006).
+   */
+  private void installTruncateTriggers(Connection conn) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT " + Identifiers.quote(schema)
+        + ".pgbridge_install_truncate_triggers(?::regclass, ?, ?)")) {
+      ps.setString(1, Identifiers.qualified(schema, sessionsTable));
+      ps.setString(2, channel);
+      ps.setString(3, sessionsTable);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (rs.getInt(1) > 0) {
+          log.info("installed the TRUNCATE trigger on {} relation(s) of {}", rs.getInt(1),
+              Identifiers.qualified(schema, sessionsTable));
+        }
+      }
+    }
   }
 
   /** Versions already recorded, with their checksums. */
@@ -171,13 +192,40 @@ public final class Migrator {
     return out;
   }
 
-  /** {@code sql} with the placeholders replaced (for applying a file by hand). */
+  /**
+   * {@code sql} with the placeholders replaced (for applying a file by hand). Identifiers may
+   * hold {@code $}, and a name with {@code $$} would end a {@code $$}-quoted function body
+   * early: then the bodies are quoted with a tag that no substituted name contains (the text,
+   * and so the checksum, of names without {@code $} stays as it always was).
+   */
   public String substitute(String sql) {
+    if (placeholders.values().stream().noneMatch(v -> v.contains("$"))) {
+      return replacePlaceholders(sql);
+    }
+    int bodies = occurrences(sql, "$$");
+    for (int n = 0; ; n++) {
+      String tag = "$pgbridge" + (n == 0 ? "" : Integer.toString(n)) + "$";
+      String out = replacePlaceholders(sql.replace("$$", tag));
+      if (occurrences(out, tag) == bodies) {
+        return out;
+      }
+    }
+  }
+
+  private String replacePlaceholders(String sql) {
     String out = sql;
     for (Map.Entry<String, String> e : placeholders.entrySet()) {
       out = out.replace(e.getKey(), e.getValue());
     }
     return out;
+  }
+
+  private static int occurrences(String text, String part) {
+    int count = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+      count++;
+    }
+    return count;
   }
 
   /**

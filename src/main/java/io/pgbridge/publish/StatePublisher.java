@@ -44,8 +44,8 @@ public final class StatePublisher {
    * Otherwise a notification naming a random id would put a tombstone for a key that never
    * existed on the topic.
    */
-  private static final long DELETION_EVIDENCE =
-      ChangeSources.CATCHUP | ChangeSources.bit(0, ChangeSources.Op.DELETE);
+  private static final long DELETION_EVIDENCE = ChangeSources.CATCHUP
+      | ChangeSources.bit(0, ChangeSources.Op.DELETE) | ChangeSources.UNROUTED_DELETE;
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;
@@ -60,6 +60,10 @@ public final class StatePublisher {
   private final AtomicInteger outstanding = new AtomicInteger();
   private final AtomicLong lastProgress;
   private final AtomicReference<String> lastError = new AtomicReference<>();
+  /** A send failed since the last acknowledgement (the stall clock keeps running). */
+  private volatile boolean failedSinceAck;
+  /** A send failed since the last acknowledgement with an error retrying will not fix. */
+  private volatile boolean refusedSinceAck;
 
   public StatePublisher(Producer<byte[], byte[]> producer, String topic, RecordBuilder builder,
       ChangeSources sources, VersionCache versions, BridgeMetrics metrics,
@@ -121,7 +125,10 @@ public final class StatePublisher {
   private void send(DueSession session, SessionRow row, StateRecord record) {
     ProducerRecord<byte[], byte[]> producerRecord = toProducerRecord(topic, record);
     long sentAt = ticker.nanos();
-    if (outstanding.getAndIncrement() == 0) {
+    // an idle producer starts its stall clock with this send; after a failure it keeps running,
+    // or every retry after a delivery timeout would look like a fresh start (ready again for
+    // 15 s during a long Kafka outage)
+    if (outstanding.getAndIncrement() == 0 && !failedSinceAck) {
       lastProgress.set(sentAt);
     }
     try {
@@ -142,6 +149,8 @@ public final class StatePublisher {
   private void acknowledged(DueSession session, SessionRow row, long sentAt) {
     long now = ticker.nanos();
     lastProgress.set(now);
+    failedSinceAck = false;
+    refusedSinceAck = false;
     metrics.produceDuration().record(now - sentAt, TimeUnit.NANOSECONDS);
     metrics.notificationLag().record(Math.max(0, now - session.firstReceivedNanos()),
         TimeUnit.NANOSECONDS);
@@ -160,6 +169,7 @@ public final class StatePublisher {
   }
 
   private void failed(DueSession session, SessionRow row, StateRecord record, Exception error) {
+    failedSinceAck = true;
     if (error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
         || error instanceof SerializationException) {
       metrics.error("record_too_large");
@@ -174,8 +184,12 @@ public final class StatePublisher {
           + "): check kafka.security.protocol, the kafka.sasl.* settings and the topic's"
           + " ACLs", error));
     } else {
-      metrics.error(error instanceof RetriableException ? "kafka_retriable" : "kafka");
+      boolean retriable = error instanceof RetriableException;
+      metrics.error(retriable ? "kafka_retriable" : "kafka");
       lastError.set(describe(error));
+      // not about this record, and not retriable: the producer itself refuses (a fatal
+      // state, an unsupported broker); still retried, but not ready
+      refusedSinceAck |= !retriable;
       outcome.retry(session, error);
     }
   }
@@ -253,9 +267,22 @@ public final class StatePublisher {
     return new ProducerRecord<>(topic, null, record.key(), record.value(), headers);
   }
 
-  /** True when sends are outstanding and none was acknowledged for {@code thresholdNanos}. */
+  /**
+   * True when sends are outstanding or failed, and none was acknowledged for
+   * {@code thresholdNanos}.
+   */
   public boolean stalled(long thresholdNanos) {
-    return outstanding.get() > 0 && ticker.nanos() - lastProgress.get() > thresholdNanos;
+    return (outstanding.get() > 0 || failedSinceAck)
+        && ticker.nanos() - lastProgress.get() > thresholdNanos;
+  }
+
+  /**
+   * False while the producer refuses every send with an error that is not about the record
+   * and that retrying does not fix (it is in a fatal state); true again after an
+   * acknowledgement.
+   */
+  public boolean producing() {
+    return !refusedSinceAck;
   }
 
   public int outstanding() {

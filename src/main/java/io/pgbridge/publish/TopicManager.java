@@ -32,8 +32,20 @@ public final class TopicManager {
 
   /** A topic problem that stops the bridge. */
   public static final class TopicProblem extends Exception {
+    private final boolean retriable;
+
     public TopicProblem(String message, Throwable cause) {
+      this(message, cause, false);
+    }
+
+    public TopicProblem(String message, Throwable cause, boolean retriable) {
       super(message, cause);
+      this.retriable = retriable;
+    }
+
+    /** True when Kafka did not answer (down, starting): waiting may clear it. */
+    public boolean isTransient() {
+      return retriable;
     }
   }
 
@@ -132,11 +144,12 @@ public final class TopicManager {
       return Optional.empty();
     } catch (ExecutionException e) {
       throw new TopicProblem("cannot check " + kind + " '" + topic + "' on"
-          + " kafka.bootstrap.servers: " + e.getCause(), e.getCause());
+          + " kafka.bootstrap.servers: " + e.getCause(), e.getCause(),
+          e.getCause() instanceof org.apache.kafka.common.errors.RetriableException);
     } catch (TimeoutException e) {
       throw new TopicProblem("Kafka did not answer within " + timeoutMs + " ms: check"
           + " kafka.bootstrap.servers and the kafka.security.protocol / kafka.sasl.* settings",
-          e);
+          e, true);
     } finally {
       // a call still pending (unreachable broker) would hold close() until it expires
       admin.close(Duration.ofSeconds(1));

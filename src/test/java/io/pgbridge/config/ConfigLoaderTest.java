@@ -164,6 +164,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void rejectsATakeoverSettleThatComesBeforeTheOldLeadersLastDelivery() {
+        ConfigProblems p = problemsOf(minimalWith("ha.takeover.settle.ms", "60000"));
+        assertThat(p.problems()).singleElement().asString().contains("ha.takeover.settle.ms")
+                .contains("kafka.delivery.timeout.ms (120000)");
+        assertThat(problemsOf(minimalWith("ha.takeover.settle.ms", "5000",
+                "kafka.delivery.timeout.ms", "5000")).problems()).hasSize(1);
+        assertThat(ConfigLoader.fromMap(minimalWith("ha.takeover.settle.ms", "5000",
+                "kafka.delivery.timeout.ms", "4000", "kafka.request.timeout.ms", "3000"))
+                .haSettleMs()).isEqualTo(5000);
+        assertThat(ConfigLoader.fromMap(minimalWith("ha.takeover.settle.ms", "0")).haSettleMs())
+                .as("disabled").isZero();
+        assertThat(ConfigLoader.fromMap(minimalWith("ha.takeover.settle.ms", "1000",
+                "ha.enabled", "false")).haSettleMs()).as("no leader election").isEqualTo(1000);
+    }
+
+    @Test
     void acceptsDebounceCeilingEqualToDebounce() {
         assertThat(ConfigLoader.fromMap(minimalWith("debounce.ms", "500", "debounce.max.ms", "500"))
                 .debounceMaxMs()).isEqualTo(500);

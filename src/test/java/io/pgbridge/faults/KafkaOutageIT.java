@@ -70,6 +70,7 @@ class KafkaOutageIT {
 
       broker.kill();
       long downAt = System.nanoTime();
+      long commitsAtKill = workload.commits();
       long notReadyAt = 0;
       while (System.nanoTime() - downAt < TimeUnit.MILLISECONDS.toNanos(OUTAGE_MS)) {
         assertThat(bridge.failure()).as("failure during the outage").isNull();
@@ -80,6 +81,8 @@ class KafkaOutageIT {
         Thread.sleep(100);
       }
       Map<String, Object> during = bridge.status();
+      assertThat(workload.commits()).as("the writer wrote during the outage")
+          .isGreaterThan(commitsAtKill + 50);
       long restartAt = System.nanoTime();
       broker.start();
       long brokerUpAt = System.nanoTime();
@@ -105,8 +108,9 @@ class KafkaOutageIT {
       assertThat(mismatches).isEmpty();
       assertThat(bridge.failure()).isNull();
 
+      long resumedAt = workload.commits();
       workload.resume();
-      Thread.sleep(1_500);
+      workload.awaitCommitsAfter(resumedAt, 50, Duration.ofSeconds(30));
       workload.stop();
       assertThat(FinalStateCheck.await(reader, c, workload.deleted(), Duration.ofSeconds(30)))
           .isEmpty();

@@ -56,6 +56,8 @@ class KillNineIT {
       long restartAt = System.nanoTime();
       workload.pause();
       Set<UUID> changedWhileDown = workload.window();
+      assertThat(changedWhileDown).as("sessions the writer changed while the bridge was down")
+          .isNotEmpty();
       bridge.start();
       long startedAt = System.nanoTime();
       List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),
@@ -78,8 +80,9 @@ class KillNineIT {
           .isLessThan(SESSIONS / 3.0);
 
       // and the new process serves live notifications, not only its catch-up
+      long resumedAt = workload.commits();
       workload.resume();
-      Thread.sleep(1_500);
+      workload.awaitCommitsAfter(resumedAt, 50, Duration.ofSeconds(30));
       workload.stop();
       assertThat(FinalStateCheck.await(reader, c, workload.deleted(), Duration.ofSeconds(30)))
           .isEmpty();

@@ -35,7 +35,8 @@ class LeaderKillIT {
   void standbyTakesOverWhenTheLeaderIsKilledMidStream() throws Exception {
     BridgeHarness h = BridgeHarness.create("faults_leader_kill", 2);
     Map<String, String> settings = h.settings(Map.of("bridge.id", "ha-proc",
-        "ha.retry.ms", "200", "ha.takeover.settle.ms", "2000"));
+        "ha.retry.ms", "200", "ha.takeover.settle.ms", "2000",
+        "kafka.delivery.timeout.ms", "1500", "kafka.request.timeout.ms", "1000"));
     try (Connection c = h.connect(); TopicReader reader = h.reader();
         BridgeProcess first = new BridgeProcess("ha-first", settings);
         BridgeProcess second = new BridgeProcess("ha-second", settings)) {
@@ -56,7 +57,7 @@ class LeaderKillIT {
         long killedAt = System.nanoTime();
         assertThat(awaitRole(second, "leader")).as("standby took over").isTrue();
         long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-        Thread.sleep(1_500);
+        workload.awaitCommitsAfter(workload.commits(), 50, Duration.ofSeconds(30));
         workload.stop();
         long stoppedAt = System.nanoTime();
         List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),

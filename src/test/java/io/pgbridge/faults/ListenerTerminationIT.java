@@ -52,7 +52,7 @@ class ListenerTerminationIT {
         long caughtUpAt = PostgresRestartIT.awaitCaughtUpAfter(bridge, generation,
             Duration.ofSeconds(30));
         reconnectMillis.add(ms(caughtUpAt - lastTerminationAt));
-        Thread.sleep(1_500);
+        workload.awaitCommitsAfter(workload.commits(), 50, Duration.ofSeconds(30));
       }
       long faultEnd = System.nanoTime();
       workload.pause();

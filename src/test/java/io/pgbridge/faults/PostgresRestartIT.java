@@ -100,8 +100,9 @@ class PostgresRestartIT {
       assertThat(workload.failures()).as("writes that failed during the restart").isPositive();
       assertThat(bridge.failure()).isNull();
 
+      long resumedAt = workload.commits();
       workload.resume();
-      Thread.sleep(1_500);
+      workload.awaitCommitsAfter(resumedAt, 50, Duration.ofSeconds(30));
       workload.stop();
       try (Connection c = h.connect()) {
         assertThat(FinalStateCheck.await(reader, c, workload.deleted(), Duration.ofSeconds(30)))

@@ -36,6 +36,9 @@ class BridgeIT {
   static void start() throws Exception {
     harness = BridgeHarness.create("bridge_it", 3);
     bridge = harness.startBridge(Map.of("debounce.ms", "100", "debounce.max.ms", "1000"));
+    // a session written while the first start's catch-up walks the table may be published by
+    // the walk alone, and the header test expects a notified change
+    IsolationAndRecoveryIT.awaitConnected(bridge);
   }
 
   @AfterAll
@@ -51,20 +54,23 @@ class BridgeIT {
     UUID project = UUID.randomUUID();
     try (Connection c = harness.connect(); TopicReader reader = harness.reader()) {
       SessionWriter.insert(c, id, project, "{\"status\":\"running\",\"todos\":[]}");
+      long inserted = SessionWriter.version(c, id);
       SessionWriter.updateState(c, id, "{\"status\":\"running\",\"todos\":[{\"t\":\"plan\"}]}");
-      assertThat(reader.pollUntil(r -> r.last(id) != null && r.last(id).version() == 2,
+      long version = SessionWriter.version(c, id);
+      assertThat(version).as("an update adds one").isEqualTo(inserted + 1);
+      assertThat(reader.pollUntil(r -> r.last(id) != null && r.last(id).version() == version,
           Duration.ofSeconds(20))).isTrue();
       Received last = reader.last(id);
       assertThat(last.key()).isEqualTo(id.toString());
       JsonNode value = SessionWriter.parse(last.value());
       assertThat(value.get("sessionId").asText()).isEqualTo(id.toString());
       assertThat(value.get("projectId").asText()).isEqualTo(project.toString());
-      assertThat(value.get("version").asLong()).isEqualTo(2);
+      assertThat(value.get("version").asLong()).isEqualTo(version);
       assertThat(value.get("updatedAt").asText()).endsWith("Z");
       assertThat(value.get("state").isObject()).isTrue();
       assertThat(value.get("state").get("todos").get(0).get("t").asText()).isEqualTo("plan");
       assertThat(last.headers()).containsEntry("pgbridge.project_id", project.toString())
-          .containsEntry("pgbridge.version", "2")
+          .containsEntry("pgbridge.version", Long.toString(version))
           .containsKey("pgbridge.updated_at");
       assertThat(last.headers().get("pgbridge.sources")).contains("generation_sessions:");
     }
@@ -75,15 +81,17 @@ class BridgeIT {
     UUID id = UUID.randomUUID();
     try (Connection c = harness.connect(); TopicReader reader = harness.reader()) {
       SessionWriter.insert(c, id, UUID.randomUUID(), "{\"n\":0}");
+      long inserted = SessionWriter.version(c, id);
       for (int i = 1; i <= 50; i++) {
         SessionWriter.updateState(c, id, "{\"n\":" + i + "}");
       }
-      assertThat(reader.pollUntil(r -> r.last(id) != null && r.last(id).version() == 51,
+      long last = inserted + 50;
+      assertThat(reader.pollUntil(r -> r.last(id) != null && r.last(id).version() == last,
           Duration.ofSeconds(20))).isTrue();
       reader.drain(Duration.ofMillis(1500));
       List<Received> records = reader.records(id);
       assertThat(records).hasSizeBetween(1, 2);
-      assertThat(records.get(records.size() - 1).version()).isEqualTo(51);
+      assertThat(records.get(records.size() - 1).version()).isEqualTo(last);
       assertThat(SessionWriter.parse(records.get(records.size() - 1).value()).get("state")
           .get("n").asInt()).isEqualTo(50);
     }
@@ -121,9 +129,6 @@ class BridgeIT {
       try (Connection c = harness.connect()) {
         List<String> problems = FinalStateCheck.await(reader, c, Set.of(), Duration.ofSeconds(30));
         assertThat(problems).isEmpty();
-      }
-      for (UUID id : ids) {
-        assertThat(reader.last(id).version()).isEqualTo(6);
       }
     } finally {
       pool.shutdownNow();

@@ -52,4 +52,18 @@ class ChannelChangeIT {
         .isEqualTo(ExitCodes.OK);
     Files.deleteIfExists(file);
   }
+
+  @Test
+  void aTruncateTriggerOnAnotherChannelIsRefusedToo() throws Exception {
+    BridgeHarness h = BridgeHarness.create("channel_truncate", 1);
+    try (var c = h.connect(); var st = c.createStatement()) {
+      st.execute("DROP TRIGGER pgbridge_truncate ON generation_sessions");
+      st.execute("CREATE TRIGGER pgbridge_truncate BEFORE TRUNCATE ON generation_sessions"
+          + " FOR EACH STATEMENT EXECUTE FUNCTION pgbridge_truncate_sessions('elsewhere',"
+          + " 'generation_sessions')");
+    }
+    assertThat(io.pgbridge.cli.PreflightAccess.problems(h.settings(Map.of())))
+        .singleElement().asString().contains("pgbridge_truncate")
+        .contains("notifies channel 'elsewhere'");
+  }
 }

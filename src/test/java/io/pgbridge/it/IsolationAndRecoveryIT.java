@@ -129,7 +129,8 @@ class IsolationAndRecoveryIT {
   @Test
   void standbyTakesOverWhenTheLeaderDiesAndEveryFinalStateArrives() throws Exception {
     BridgeHarness h = BridgeHarness.create("failover", 2);
-    Map<String, String> ha = Map.of("bridge.id", "ha", "ha.takeover.settle.ms", "1000");
+    Map<String, String> ha = Map.of("bridge.id", "ha", "ha.takeover.settle.ms", "1000",
+        "kafka.delivery.timeout.ms", "900", "kafka.request.timeout.ms", "800");
     Bridge leader = h.startBridge(ha);
     awaitRole(leader, Role.LEADER);
     Bridge standby = h.startBridge(ha);

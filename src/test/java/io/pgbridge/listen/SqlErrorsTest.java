@@ -53,13 +53,20 @@ class SqlErrorsTest {
   }
 
   @Test
-  void anUnknownHostIsFatalEvenUnderAConnectionSqlState() {
-    // pgjdbc reports an unresolvable host as 08001 with the UnknownHostException as cause
+  void anUnknownHostIsRetriedAndNamesTheUrlSetting() {
+    // pgjdbc reports an unresolvable host as 08001 with the UnknownHostException as cause; a
+    // database's name may not resolve yet during a failover or before its service exists
     SQLException e = new PSQLException("The connection attempt failed.",
         PSQLState.CONNECTION_UNABLE_TO_CONNECT, new UnknownHostException("db.example.invalid"));
-    assertThat(SqlErrors.isTransient(e)).isFalse();
-    assertThat(SqlErrors.isTransient(new UnknownHostException("db.example.invalid"))).isFalse();
+    assertThat(SqlErrors.isTransient(e)).isTrue();
+    assertThat(SqlErrors.isTransient(new UnknownHostException("db.example.invalid"))).isTrue();
     assertThat(SqlErrors.describe(e)).contains("database.url");
+  }
+
+  @Test
+  void aServerThatIsStartingUpIsRetried() {
+    assertThat(SqlErrors.isTransient(new SQLException(
+        "FATAL: the database system is starting up", "57P03"))).isTrue();
   }
 
   @Test

@@ -52,6 +52,15 @@ public final class BridgeHarness {
     return h;
   }
 
+  /**
+   * A harness on database {@code jdbcUrl} of the shared server as it is (the caller installs
+   * its schema and migrates), with a new topic named after {@code topicPrefix}.
+   */
+  public static BridgeHarness existing(String jdbcUrl, String topicPrefix) {
+    return new BridgeHarness(TestInfra.postgres(), jdbcUrl, TestInfra.kafkaBootstrap(),
+        TestInfra.newTopic(topicPrefix, 1));
+  }
+
   private void migrate() throws SQLException {
     try (Connection c = connect()) {
       new Migrator("public", "generation_sessions", "generation_updates").migrate(c, false);

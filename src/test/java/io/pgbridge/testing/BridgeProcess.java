@@ -123,6 +123,11 @@ public final class BridgeProcess implements AutoCloseable {
     return -1;
   }
 
+  /** Waits up to {@code wait} for the process to end by itself; its exit code, or -1. */
+  public int awaitExit(Duration wait) throws InterruptedException {
+    return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -156,6 +156,29 @@ public final class FaultWorkload implements AutoCloseable {
     return lastSuccessNanos.get();
   }
 
+  /** Committed transactions so far. */
+  public long commits() {
+    return transactions.get();
+  }
+
+  /**
+   * Waits until at least {@code more} transactions committed after the count {@code since}
+   * (from {@link #commits()}); fails if they do not within {@code timeout}. A fault test calls
+   * it after the fault, so that its final check cannot pass on a writer that never wrote again.
+   */
+  public void awaitCommitsAfter(long since, long more, java.time.Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (transactions.get() < since + more) {
+      if (System.nanoTime() - deadline > 0 || !thread.isAlive()) {
+        throw new AssertionError("the writer committed " + (transactions.get() - since)
+            + " transaction(s) after the fault, expected at least " + more + " within "
+            + timeout + " (" + report() + ")");
+      }
+      Thread.sleep(10);
+    }
+  }
+
   public String report() {
     return String.format("%d row changes in %d transactions (%d session updates, %d child rows,"
             + " %d inserts, %d deletes), %d failed attempts", rowChanges(), transactions.get(),

@@ -55,6 +55,20 @@ public final class SessionWriter {
     }
   }
 
+  /** The session's current {@code state_version}; fails when the row does not exist. */
+  public static long version(Connection c, UUID id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT state_version FROM generation_sessions WHERE id = ?")) {
+      ps.setObject(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException("no session " + id);
+        }
+        return rs.getLong(1);
+      }
+    }
+  }
+
   /** Database row: version and state as JSON, for every session. */
   public record Row(long version, JsonNode state) {}
 
