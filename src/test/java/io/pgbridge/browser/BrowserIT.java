@@ -156,7 +156,7 @@ class BrowserIT {
     try (Connection c = harness.connect()) {
       SessionWriter.insert(c, session, project, state("running", 0, 0, "plan"));
       open(project);
-      awaitShown(session, 1, "running");
+      awaitShown(session, dbVersion(c, session), "running");
 
       Set<Long> seen = new LinkedHashSet<>();
       for (int step = 1; step <= 10; step++) {
@@ -185,7 +185,7 @@ class BrowserIT {
     try (Connection c = harness.connect()) {
       SessionWriter.insert(c, session, project, state("running", 10, 0, "read_file"));
       open(project);
-      awaitShown(session, 1, "running");
+      awaitShown(session, dbVersion(c, session), "running");
 
       browser.script("window.pgbridge.dropConnection();");
       SessionWriter.updateState(c, session, state("running", 20, 1, "bash"));
@@ -276,8 +276,8 @@ class BrowserIT {
       SessionWriter.insert(c, kept, project, state("running", 10, 0, "plan"));
       SessionWriter.insert(c, deleted, project, state("completed", 100, 5, "plan"));
       open(project);
-      awaitShown(kept, 1, "running");
-      awaitShown(deleted, 1, "completed");
+      awaitShown(kept, dbVersion(c, kept), "running");
+      awaitShown(deleted, dbVersion(c, deleted), "completed");
 
       SessionWriter.delete(c, deleted);
       browser.until("the deleted session's card is gone", SHOWN,
@@ -308,7 +308,7 @@ class BrowserIT {
       SessionWriter.insert(c, session, project, state("running", 5, 0, "plan"));
       browser.driver.get("http://127.0.0.1:" + port + "/?transport=sse&project=" + project);
       awaitSynced();
-      awaitShown(session, 1, "running");
+      awaitShown(session, dbVersion(c, session), "running");
       SessionWriter.updateState(c, session, state("completed", 100, 5, "bash"));
       awaitShown(session, dbVersion(c, session), "completed");
       assertThat(browser.script("return window.pgbridge.transport;")).isEqualTo("sse");
