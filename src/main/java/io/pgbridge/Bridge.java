@@ -8,6 +8,7 @@ import io.pgbridge.BridgeState.Role;
 import io.pgbridge.checkpoint.CheckpointStore;
 import io.pgbridge.checkpoint.Checkpointer;
 import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.Completion;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.config.BridgeConfig;
@@ -100,8 +101,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources);
     Backoff retry = new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
         ThreadLocalRandom.current()::nextDouble);
-    this.coalescer = new SessionCoalescer(ticker, config.debounceMs(), config.debounceMaxMs(),
-        retry);
+    this.coalescer = new SessionCoalescer(ticker, config.debounceMode(), config.debounceMs(),
+        config.debounceMaxMs(), retry);
     metrics.gauge("pgbridge.dirty.sessions", "Sessions with changes not yet taken by a worker",
         coalescer::dirtyCount);
     metrics.gauge("pgbridge.inflight.sessions", "Sessions being fetched and published",
@@ -256,7 +257,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
           state.lastError("fetch: " + SqlErrors.describe(e));
           warn.warn("fetch", "state query failed, will retry: {}", SqlErrors.describe(e));
           for (DueSession s : batch) {
-            coalescer.complete(s.id(), false);
+            coalescer.complete(s.id(), Completion.FAILED);
           }
           continue;
         }
@@ -277,13 +278,18 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private final class Outcome implements PublishOutcome {
     @Override
     public void done(DueSession session) {
-      coalescer.complete(session.id(), true);
+      coalescer.complete(session.id(), Completion.PUBLISHED);
+    }
+
+    @Override
+    public void unchanged(DueSession session) {
+      coalescer.complete(session.id(), Completion.UNCHANGED);
     }
 
     @Override
     public void retry(DueSession session, Exception cause) {
       warn.warn("publish", "publishing failed, will retry: {}", cause.toString());
-      coalescer.complete(session.id(), false);
+      coalescer.complete(session.id(), Completion.FAILED);
     }
 
     @Override

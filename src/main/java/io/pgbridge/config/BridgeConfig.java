@@ -1,5 +1,6 @@
 package io.pgbridge.config;
 
+import io.pgbridge.coalesce.DebounceMode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,13 +105,25 @@ public final class BridgeConfig extends AbstractConfig {
 
   public static final String DEBOUNCE_MS_CONFIG = "debounce.ms";
   private static final String DEBOUNCE_MS_DOC =
-      "Trailing debounce window per session: a session is fetched once no change arrived for"
-          + " this long. 0 publishes as soon as a worker is free.";
+      "Debounce window per session (see debounce.mode): with leading, at most one record per"
+          + " session per window, a change outside any window going out at once; with"
+          + " trailing, a session is fetched once no change arrived for this long. 0 publishes"
+          + " as soon as a worker is free.";
+
+  public static final String DEBOUNCE_MODE_CONFIG = "debounce.mode";
+  private static final String DEBOUNCE_MODE_DOC =
+      "leading: a change to a session that published no record within the last debounce.ms"
+          + " goes out at once; changes made while that window is open merge into one record"
+          + " sent when it ends, so a quiet session's change reaches Kafka in milliseconds and a"
+          + " hot session still yields at most one record per window. trailing: every change"
+          + " waits until its session has been quiet for debounce.ms (at most debounce.max.ms"
+          + " after its first unpublished change): fewest records, at least debounce.ms of lag.";
 
   public static final String DEBOUNCE_MAX_MS_CONFIG = "debounce.max.ms";
   private static final String DEBOUNCE_MAX_MS_DOC =
       "Ceiling of the debounce: a session under constant writes is still published at least"
-          + " this often (measured from its first unpublished change).";
+          + " this often (measured from its first unpublished change). Matters for"
+          + " debounce.mode=trailing; a leading window already publishes every debounce.ms.";
 
   public static final String FETCH_BATCH_SIZE_CONFIG = "fetch.batch.size";
   private static final String FETCH_BATCH_SIZE_DOC =
@@ -252,6 +265,8 @@ public final class BridgeConfig extends AbstractConfig {
         Importance.LOW, RECONNECT_BACKOFF_MAX_MS_DOC, PIPELINE, ++o, Width.SHORT, "Max backoff");
     def.define(DEBOUNCE_MS_CONFIG, Type.LONG, 100L, Range.between(0, 600_000), Importance.HIGH,
         DEBOUNCE_MS_DOC, PIPELINE, ++o, Width.SHORT, "Debounce");
+    def.define(DEBOUNCE_MODE_CONFIG, Type.STRING, "leading", ValidString.in("leading", "trailing"),
+        Importance.HIGH, DEBOUNCE_MODE_DOC, PIPELINE, ++o, Width.SHORT, "Debounce mode");
     def.define(DEBOUNCE_MAX_MS_CONFIG, Type.LONG, 1000L, Range.between(0, 3_600_000),
         Importance.HIGH, DEBOUNCE_MAX_MS_DOC, PIPELINE, ++o, Width.SHORT, "Debounce ceiling");
     def.define(FETCH_BATCH_SIZE_CONFIG, Type.INT, 500, Range.between(1, 50_000),
@@ -381,6 +396,10 @@ public final class BridgeConfig extends AbstractConfig {
 
   public long debounceMs() {
     return getLong(DEBOUNCE_MS_CONFIG);
+  }
+
+  public DebounceMode debounceMode() {
+    return DebounceMode.valueOf(getString(DEBOUNCE_MODE_CONFIG).toUpperCase(Locale.ROOT));
   }
 
   public long debounceMaxMs() {

@@ -9,8 +9,11 @@ import io.pgbridge.coalesce.DueSession;
  */
 public interface PublishOutcome {
 
-  /** Published and acknowledged, skipped as unchanged, or dead-lettered: done. */
+  /** Published and acknowledged, or dead-lettered: done, and a record went out. */
   void done(DueSession session);
+
+  /** Skipped: the fetched version was already published, so nothing was sent. Done. */
+  void unchanged(DueSession session);
 
   /** Failed for a reason that may pass (network, broker down, timeout): try again later. */
   void retry(DueSession session, Exception cause);

@@ -108,7 +108,7 @@ public final class StatePublisher {
           : versions.get(session.id());
       if (alreadyPublished(session, row, last)) {
         metrics.skipped().increment();
-        outcome.done(session);
+        outcome.unchanged(session);
         continue;
       }
       String why = sources.describe(session.sources());
