@@ -98,7 +98,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     tables.add(config.sessionsTable());
     tables.addAll(CHILD_TABLES);
     this.sources = new ChangeSources(tables);
-    this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources);
+    this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources, ticker);
     Backoff retry = new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
         ThreadLocalRandom.current()::nextDouble);
     this.coalescer = new SessionCoalescer(ticker, config.debounceMode(), config.debounceMs(),
@@ -248,6 +248,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
         }
         Map<UUID, SessionRow> rows;
         long started = ticker.nanos();
+        for (DueSession s : batch) {
+          metrics.notificationToFetch().record(Math.max(0, started - s.firstReceivedNanos()),
+              TimeUnit.NANOSECONDS);
+        }
         try {
           rows = fetcher.fetch(ids, known);
           metrics.fetchDuration().record(ticker.nanos() - started, TimeUnit.NANOSECONDS);

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.ChangeSources.Op;
+import io.pgbridge.time.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ import java.util.function.Supplier;
 public final class BridgeMetrics {
 
   /** Lag buckets in seconds: fine below a second, where the debounce window lives. */
-  private static final Duration[] LAG_BUCKETS = durations(0.005, 0.01, 0.025, 0.05, 0.075, 0.1,
+  private static final Duration[] LAG_BUCKETS = durations(0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05, 0.075, 0.1,
       0.125, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60, 300);
   private static final Duration[] IO_BUCKETS = durations(0.0005, 0.001, 0.0025, 0.005, 0.01,
       0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
@@ -45,11 +47,24 @@ public final class BridgeMetrics {
   private final Timer commitLag;
   private final Timer fetchDuration;
   private final Timer produceDuration;
+  private final Timer notificationToFetch;
   private final DistributionSummary fetchBatch;
+  private final Ticker ticker;
+  private volatile long lastNotificationNanos;
+  private volatile long lastAckNanos;
 
   public BridgeMetrics(MeterRegistry registry, String bridgeId, ChangeSources sources) {
+    this(registry, bridgeId, sources, Ticker.SYSTEM);
+  }
+
+  /** {@code ticker} times the freshness gauges (seconds since the last notification, ack). */
+  public BridgeMetrics(MeterRegistry registry, String bridgeId, ChangeSources sources,
+      Ticker ticker) {
     this.registry = registry;
     this.tags = Tags.of("bridge", bridgeId);
+    this.ticker = ticker;
+    this.lastNotificationNanos = ticker.nanos();
+    this.lastAckNanos = lastNotificationNanos;
     List<String> tables = sources.tables();
     received = new Counter[tables.size() * Op.values().length];
     for (int t = 0; t < tables.size(); t++) {
@@ -77,12 +92,23 @@ public final class BridgeMetrics {
         "From receipt of the oldest notification a record covers to Kafka's acknowledgement");
     commitLag = lag("pgbridge.lag.commit.to.ack",
         "From the row's updated_at to Kafka's acknowledgement (includes clock skew)");
+    notificationToFetch = Timer.builder("pgbridge.lag.notification.to.fetch")
+        .description("From receipt of the oldest notification a record covers to the start of"
+            + " the fetch that reads its state: the time spent in the debounce window and"
+            + " waiting for a worker")
+        .tags(tags).serviceLevelObjectives(LAG_BUCKETS).register(registry);
     fetchDuration = io("pgbridge.fetch.duration", "One batched state query");
     produceDuration = io("pgbridge.produce.duration", "From send to Kafka acknowledgement");
     fetchBatch = DistributionSummary.builder("pgbridge.fetch.batch.size")
         .description("Sessions per state query").tags(tags).baseUnit("sessions")
         .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
         .register(registry);
+    gauge("pgbridge.last.notification.age.seconds",
+        "Seconds since this instance last received a row-change notification (since start if"
+            + " never)", () -> (ticker.nanos() - lastNotificationNanos) / 1e9);
+    gauge("pgbridge.last.ack.age.seconds",
+        "Seconds since Kafka last acknowledged a record (state or tombstone) of this instance"
+            + " (since start if never)", () -> (ticker.nanos() - lastAckNanos) / 1e9);
   }
 
   public MeterRegistry registry() {
@@ -96,6 +122,12 @@ public final class BridgeMetrics {
   /** A notification for table {@code tableIndex}, operation {@code op}. */
   public void received(int tableIndex, Op op) {
     received[tableIndex * Op.values().length + op.ordinal()].increment();
+    lastNotificationNanos = ticker.nanos();
+  }
+
+  /** Kafka acknowledged a state record or tombstone at {@code nanos} (ticker time). */
+  public void acknowledged(long nanos) {
+    lastAckNanos = nanos;
   }
 
   /** Total row-change notifications received so far. */
@@ -162,6 +194,10 @@ public final class BridgeMetrics {
 
   public Timer produceDuration() {
     return produceDuration;
+  }
+
+  public Timer notificationToFetch() {
+    return notificationToFetch;
   }
 
   public void fetchBatch(int size) {

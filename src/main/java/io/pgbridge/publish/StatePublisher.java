@@ -152,6 +152,7 @@ public final class StatePublisher {
   private void acknowledged(DueSession session, SessionRow row, long sentAt) {
     long now = ticker.nanos();
     lastProgress.set(now);
+    metrics.acknowledged(now);
     metrics.produceDuration().record(now - sentAt, TimeUnit.NANOSECONDS);
     metrics.notificationLag().record(Math.max(0, now - session.firstReceivedNanos()),
         TimeUnit.NANOSECONDS);
