@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.pgbridge.BridgeState.Role;
+import io.pgbridge.checkpoint.CheckpointPosition;
 import io.pgbridge.checkpoint.CheckpointStore;
 import io.pgbridge.checkpoint.Checkpointer;
 import io.pgbridge.coalesce.ChangeSources;
@@ -14,6 +15,8 @@ import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.fetch.StateFetcher;
+import io.pgbridge.heartbeat.Heartbeater;
+import io.pgbridge.heartbeat.TopicEndOffsets;
 import io.pgbridge.http.StatusSource;
 import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.NotificationListener;
@@ -21,9 +24,11 @@ import io.pgbridge.listen.NotificationParser;
 import io.pgbridge.listen.SqlErrors;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.metrics.WarnOnce;
+import io.pgbridge.publish.AckedOffsets;
 import io.pgbridge.publish.PublishOutcome;
 import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
+import io.pgbridge.publish.TopicManager;
 import io.pgbridge.publish.VersionCache;
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.Ticker;
@@ -40,6 +45,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -50,7 +57,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running pgbridge: wires listener, coalescer, fetcher, publisher and checkpointer, and
  * owns their threads. {@link #start()} opens the pool and producer and starts the listener,
- * {@code pipeline.threads} workers and the checkpointer; {@link #stop()} publishes what is
+ * {@code pipeline.threads} workers, the checkpointer and the heartbeat (when on);
+ * {@link #stop()} publishes what is
  * dirty or in flight (bounded by {@code shutdown.timeout.ms}), stores a final checkpoint when it
  * can, and closes everything. No static state: several bridges can run in one JVM.
  */
@@ -80,6 +88,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private StateFetcher fetcher;
   private NotificationListener listener;
   private Checkpointer checkpointer;
+  private Heartbeater heartbeater;
+  private TopicEndOffsets endOffsets;
   private final List<Thread> workers = new ArrayList<>();
   private volatile boolean workersRunning = true;
   private volatile boolean stopping;
@@ -138,13 +148,23 @@ public final class Bridge implements AutoCloseable, StatusSource {
     versions = new VersionCache(config.versionCacheSize());
     RecordBuilder builder = new RecordBuilder(config.valueFormat(),
         config.valueFormat() == BridgeConfig.ValueFormat.ENVELOPE && !stateIsJsonb());
+    AckedOffsets acked = new AckedOffsets();
     publisher = new StatePublisher(producer, config.topic(), builder, sources,
-        versions, metrics, new Outcome(),
+        versions, acked, metrics, new Outcome(),
         config.toleratesAllErrors(), config.deadLetterTopic(), ticker, clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId());
+    CheckpointPosition position = new CheckpointPosition(acked);
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
-        config.channel(), instanceId, config.checkpointIntervalMs());
+        config.channel(), instanceId, config.checkpointIntervalMs(), position);
+    if (config.heartbeatIntervalMs() > 0) {
+      Map<String, Object> admin = TopicManager.adminSettings(config.kafkaClientProperties());
+      admin.put(AdminClientConfig.CLIENT_ID_CONFIG, "pgbridge-heartbeat-" + instanceId);
+      endOffsets = new TopicEndOffsets(Admin.create(admin), config.topic());
+      heartbeater = new Heartbeater(producer, config.heartbeatTopic(), config.bridgeId(),
+          instanceId, config.heartbeatIntervalMs(), position, acked, endOffsets, state,
+          metrics, ticker, clock);
+    }
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(),
         "pgbridge-listener-" + instanceId);
@@ -163,6 +183,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
     listener.start();
     workers.forEach(Thread::start);
     checkpointer.start();
+    if (heartbeater != null) {
+      heartbeater.start();
+    }
   }
 
   /**
@@ -350,6 +373,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
               + " publishes them", coalescer.pendingCount());
         }
       }
+      if (heartbeater != null) {
+        heartbeater.stop();
+        heartbeater.join(2_000);
+      }
       workersRunning = false;
       coalescer.wakeUp();
       if (checkpointer != null) {
@@ -364,6 +391,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
       }
       if (producerMetrics != null) {
         producerMetrics.close();
+      }
+      if (endOffsets != null) {
+        endOffsets.close();
       }
       if (pool != null) {
         pool.close();
@@ -413,6 +443,17 @@ public final class Bridge implements AutoCloseable, StatusSource {
     return coalescer.pendingCount();
   }
 
+  private Map<String, Object> heartbeatStatus() {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("topic", config.heartbeatIntervalMs() > 0 ? config.heartbeatTopic() : null);
+    h.put("intervalMs", config.heartbeatIntervalMs());
+    Heartbeater.Sent sent = heartbeater == null ? null : heartbeater.lastSent();
+    h.put("lastSent", sent == null ? null : sent.time().toString());
+    h.put("publishedUpTo", sent == null || sent.publishedUpTo() == null ? null
+        : sent.publishedUpTo().toString());
+    return h;
+  }
+
   private double checkpointAgeSeconds() {
     return (ticker.nanos() - state.lastCheckpointNanos()) / 1e9;
   }
@@ -455,6 +496,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     s.put("dirtySessions", coalescer.dirtyCount());
     s.put("inFlightSessions", coalescer.inFlightCount());
     s.put("outstandingRecords", publisher == null ? 0 : publisher.outstanding());
+    s.put("heartbeat", heartbeatStatus());
     s.put("topic", config.topic());
     s.put("lastError", state.lastError());
     s.put("version", Versions.pgbridge());

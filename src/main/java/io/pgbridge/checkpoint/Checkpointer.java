@@ -34,6 +34,7 @@ public final class Checkpointer implements Runnable {
   private final String channel;
   private final String barrierPrefix;
   private final long intervalNanos;
+  private final StoredListener onStored;
   /** Rounds begun so far; each round's number. */
   private final AtomicLong roundsStarted = new AtomicLong();
   /** The number of the last round whose checkpoint was stored. */
@@ -54,9 +55,15 @@ public final class Checkpointer implements Runnable {
     }
   }
 
+  /** Told about every checkpoint this instance stores; called on the checkpoint thread. */
+  public interface StoredListener {
+    /** {@code barrier} was stored during listener generation {@code generation}. */
+    void stored(CheckpointStore.Barrier barrier, long generation);
+  }
+
   public Checkpointer(CheckpointStore store, SessionCoalescer coalescer, BridgeState state,
       BridgeMetrics metrics, Ticker ticker, String channel, String instanceId,
-      long intervalMs) {
+      long intervalMs, StoredListener onStored) {
     this.store = store;
     this.coalescer = coalescer;
     this.state = state;
@@ -65,6 +72,7 @@ public final class Checkpointer implements Runnable {
     this.channel = channel;
     this.barrierPrefix = instanceId + "/";
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+    this.onStored = onStored;
     this.thread = new Thread(this, "pgbridge-checkpoint-" + instanceId);
     this.thread.setDaemon(true);
   }
@@ -154,7 +162,9 @@ public final class Checkpointer implements Runnable {
     Round r = new Round(id);
     round = r;
     try {
-      String snapshot = store.beginBarrier(channel, "{\"barrier\":\"" + id + "\"}");
+      CheckpointStore.Barrier barrier =
+          store.beginBarrier(channel, "{\"barrier\":\"" + id + "\"}");
+      String snapshot = barrier.snapshot();
       while (running || state.role() == BridgeState.Role.STOPPING) {
         if (state.generation() != gen || !state.leader()) {
           log.debug("checkpoint round {} abandoned: listener reconnected", id);
@@ -166,6 +176,7 @@ public final class Checkpointer implements Runnable {
           state.checkpointStored(snapshot, ticker.nanos());
           metrics.checkpoints().increment();
           lastStoredRound.set(number);
+          onStored.stored(barrier, gen);
           warn.reset("checkpoint");
           log.debug("checkpoint stored: {}", snapshot);
           return;

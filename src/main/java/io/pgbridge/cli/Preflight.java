@@ -11,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,17 +35,16 @@ final class Preflight {
       throws InterruptedException {
     List<String> problems = new ArrayList<>();
     checkDatabase(config, problems);
-    Map<String, Object> admin = new HashMap<>(config.kafkaClientProperties());
-    admin.keySet().removeIf(k -> k.startsWith("linger") || k.startsWith("acks")
-        || k.startsWith("enable.idempotence") || k.startsWith("compression")
-        || k.startsWith("batch.") || k.startsWith("delivery.") || k.startsWith("max.block")
-        || k.startsWith("max.in.flight") || k.startsWith("buffer.") || k.startsWith("key.")
-        || k.startsWith("value.") || k.startsWith("partitioner") || k.startsWith("transaction"));
+    Map<String, Object> admin = TopicManager.adminSettings(config.kafkaClientProperties());
     try {
       Optional<String> warning = TopicManager.ensure(admin, config.topic(),
           config.topicCreationEnabled(), config.topicPartitions(),
           config.topicReplicationFactor(), 30_000);
       warning.ifPresent(warnings::add);
+      if (config.heartbeatIntervalMs() > 0) {
+        TopicManager.ensureHeartbeatTopic(admin, config.heartbeatTopic(),
+            config.topicCreationEnabled(), config.topicReplicationFactor(), 3_600_000L, 30_000);
+      }
       if (config.toleratesAllErrors() && !config.deadLetterTopic().isEmpty()) {
         TopicManager.ensure(admin, config.deadLetterTopic(), config.topicCreationEnabled(), 1,
             config.topicReplicationFactor(), 30_000);

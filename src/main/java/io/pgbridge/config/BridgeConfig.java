@@ -191,6 +191,19 @@ public final class BridgeConfig extends AbstractConfig {
   private static final String ERRORS_DLQ_TOPIC_DOC =
       "Dead letter topic for errors.tolerance=all; empty drops the record after counting it.";
 
+  public static final String HEARTBEAT_INTERVAL_MS_CONFIG = "heartbeat.interval.ms";
+  private static final String HEARTBEAT_INTERVAL_MS_DOC =
+      "How often the leading instance sends a heartbeat record to heartbeat.topic: the bridge"
+          + " id, the time, and up to which database time everything is published (the last"
+          + " stored checkpoint) with the state topic's offsets at that point, so consumers can"
+          + " tell an idle session from a stalled bridge. 0 turns heartbeats off.";
+
+  public static final String HEARTBEAT_TOPIC_CONFIG = "heartbeat.topic";
+  private static final String HEARTBEAT_TOPIC_DOC =
+      "Topic of the heartbeat records (never the state topic); empty means <topic>.heartbeat."
+          + " Created with topic.creation.enable (one partition, cleanup.policy=compact,delete,"
+          + " one hour's retention); otherwise it must exist while heartbeats are on.";
+
   public static final String HTTP_PORT_CONFIG = "http.port";
   private static final String HTTP_PORT_DOC =
       "Port of /metrics, /healthz, /readyz and /status; 0 picks a free port, -1 disables.";
@@ -304,6 +317,12 @@ public final class BridgeConfig extends AbstractConfig {
         Importance.MEDIUM, ERRORS_DLQ_TOPIC_DOC, ERRORS, ++o, Width.MEDIUM, "Dead letter topic");
 
     o = 0;
+    def.define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 2_000L, Range.between(0, 3_600_000),
+        Importance.MEDIUM, HEARTBEAT_INTERVAL_MS_DOC, OPERATIONS, ++o, Width.SHORT,
+        "Heartbeat interval");
+    def.define(HEARTBEAT_TOPIC_CONFIG, Type.STRING, "", new TopicNameValidator(true),
+        Importance.MEDIUM, HEARTBEAT_TOPIC_DOC, OPERATIONS, ++o, Width.MEDIUM,
+        "Heartbeat topic");
     def.define(HTTP_PORT_CONFIG, Type.INT, 8080, Range.between(-1, 65_535), Importance.MEDIUM,
         HTTP_PORT_DOC, OPERATIONS, ++o, Width.SHORT, "HTTP port");
     def.define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, 30_000L, Range.between(0, 3_600_000),
@@ -325,9 +344,19 @@ public final class BridgeConfig extends AbstractConfig {
   BridgeConfig(Map<String, ?> originals) {
     super(CONFIG, originals, false);
     String problem = debounceProblem(getLong(DEBOUNCE_MS_CONFIG), getLong(DEBOUNCE_MAX_MS_CONFIG));
+    if (problem == null) {
+      problem = heartbeatTopicProblem(getString(TOPIC_CONFIG), getString(HEARTBEAT_TOPIC_CONFIG));
+    }
     if (problem != null) {
       throw new ConfigException(problem);
     }
+  }
+
+  /** Heartbeats never go to the state topic, whose consumers would have to filter them. */
+  static String heartbeatTopicProblem(String topic, String heartbeatTopic) {
+    return topic.equals(heartbeatTopic)
+        ? HEARTBEAT_TOPIC_CONFIG + ": must differ from " + TOPIC_CONFIG + " (" + topic + ")"
+        : null;
   }
 
   /** The rule between keys that ConfigDef cannot express; null when it holds. */
@@ -456,6 +485,16 @@ public final class BridgeConfig extends AbstractConfig {
 
   public String deadLetterTopic() {
     return getString(ERRORS_DLQ_TOPIC_CONFIG);
+  }
+
+  /** The heartbeat interval in ms; 0 when heartbeats are off. */
+  public long heartbeatIntervalMs() {
+    return getLong(HEARTBEAT_INTERVAL_MS_CONFIG);
+  }
+
+  public String heartbeatTopic() {
+    String t = getString(HEARTBEAT_TOPIC_CONFIG);
+    return t.isEmpty() ? topic() + ".heartbeat" : t;
   }
 
   public int httpPort() {

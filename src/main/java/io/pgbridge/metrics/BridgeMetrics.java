@@ -43,6 +43,7 @@ public final class BridgeMetrics {
   private final Counter catchup;
   private final Counter reconnects;
   private final Counter checkpoints;
+  private final Counter heartbeats;
   private final Timer notificationLag;
   private final Timer commitLag;
   private final Timer fetchDuration;
@@ -88,6 +89,7 @@ public final class BridgeMetrics {
         "Sessions marked for publishing by catch-up after a start or reconnect");
     reconnects = counter("pgbridge.listener.reconnects", "Listener connections re-established");
     checkpoints = counter("pgbridge.checkpoints.stored", "Checkpoints stored");
+    heartbeats = counter("pgbridge.heartbeats", "Heartbeat records acknowledged by Kafka");
     notificationLag = lag("pgbridge.lag.notification.to.ack",
         "From receipt of the oldest notification a record covers to Kafka's acknowledgement");
     commitLag = lag("pgbridge.lag.commit.to.ack",
@@ -178,6 +180,10 @@ public final class BridgeMetrics {
 
   public Counter checkpoints() {
     return checkpoints;
+  }
+
+  public Counter heartbeats() {
+    return heartbeats;
   }
 
   public Timer notificationLag() {

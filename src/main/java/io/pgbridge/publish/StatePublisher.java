@@ -58,6 +58,7 @@ public final class StatePublisher {
   private final RecordBuilder builder;
   private final ChangeSources sources;
   private final VersionCache versions;
+  private final AckedOffsets offsets;
   private final BridgeMetrics metrics;
   private final PublishOutcome outcome;
   private final boolean tolerateAll;
@@ -70,7 +71,7 @@ public final class StatePublisher {
   private final AtomicReference<String> lastError = new AtomicReference<>();
 
   public StatePublisher(Producer<byte[], byte[]> producer, String topic, RecordBuilder builder,
-      ChangeSources sources, VersionCache versions, BridgeMetrics metrics,
+      ChangeSources sources, VersionCache versions, AckedOffsets offsets, BridgeMetrics metrics,
       PublishOutcome outcome, boolean tolerateAll, String deadLetterTopic, Ticker ticker,
       Clock clock) {
     this.producer = producer;
@@ -78,6 +79,7 @@ public final class StatePublisher {
     this.builder = builder;
     this.sources = sources;
     this.versions = versions;
+    this.offsets = offsets;
     this.metrics = metrics;
     this.outcome = outcome;
     this.tolerateAll = tolerateAll;
@@ -138,6 +140,9 @@ public final class StatePublisher {
       producer.send(producerRecord, (metadata, error) -> {
         outstanding.decrementAndGet();
         if (error == null) {
+          // before the session completes: a checkpoint stored once the watermark passes its
+          // change must see the offset of this record
+          offsets.acknowledged(metadata.partition(), metadata.offset());
           acknowledged(session, row, sentAt);
         } else {
           failed(session, row, record, error);

@@ -39,31 +39,71 @@ public final class TopicManager {
 
   private TopicManager() {}
 
+  /** The {@code kafka.*} client settings without the producer-only ones an admin client rejects. */
+  public static Map<String, Object> adminSettings(Map<String, Object> clientSettings) {
+    Map<String, Object> admin = new HashMap<>(clientSettings);
+    admin.keySet().removeIf(k -> k.startsWith("linger") || k.startsWith("acks")
+        || k.startsWith("enable.idempotence") || k.startsWith("compression")
+        || k.startsWith("batch.") || k.startsWith("delivery.") || k.startsWith("max.block")
+        || k.startsWith("max.in.flight") || k.startsWith("buffer.") || k.startsWith("key.")
+        || k.startsWith("value.") || k.startsWith("partitioner") || k.startsWith("transaction"));
+    return admin;
+  }
+
   /**
    * Ensures {@code topic} exists; returns a warning text when it exists but is not compacted.
    */
   public static Optional<String> ensure(Map<String, Object> adminProps, String topic,
       boolean create, int partitions, short replicationFactor, long timeoutMs)
       throws TopicProblem, InterruptedException {
+    return ensure(adminProps, topic, create, partitions, replicationFactor, timeoutMs,
+        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT),
+        "create it (compacted) or set topic.creation.enable=true", true);
+  }
+
+  /**
+   * Ensures the heartbeat topic exists: created (when allowed) with one partition, compacted
+   * so that a new consumer finds each bridge's latest heartbeat, and deleting after
+   * {@code retentionMs} so that a bridge gone for longer leaves no heartbeat to trust.
+   */
+  public static void ensureHeartbeatTopic(Map<String, Object> adminProps, String topic,
+      boolean create, short replicationFactor, long retentionMs, long timeoutMs)
+      throws TopicProblem, InterruptedException {
+    ensure(adminProps, topic, create, 1, replicationFactor, timeoutMs, Map.of(
+        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
+            + TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs),
+        TopicConfig.SEGMENT_MS_CONFIG, Long.toString(retentionMs)),
+        "create it (one partition, cleanup.policy=compact,delete), set"
+            + " topic.creation.enable=true, or turn heartbeats off with heartbeat.interval.ms=0",
+        false);
+  }
+
+  private static Optional<String> ensure(Map<String, Object> adminProps, String topic,
+      boolean create, int partitions, short replicationFactor, long timeoutMs,
+      Map<String, String> configs, String whenMissing, boolean mustBeCompacted)
+      throws TopicProblem, InterruptedException {
     Admin admin = Admin.create(withTimeout(adminProps, timeoutMs));
     try {
       Set<String> names = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
       if (!names.contains(topic)) {
         if (!create) {
-          throw new TopicProblem("topic '" + topic + "' does not exist: create it (compacted)"
-              + " or set topic.creation.enable=true", null);
+          throw new TopicProblem("topic '" + topic + "' does not exist: " + whenMissing, null);
         }
         NewTopic nt = new NewTopic(topic, Optional.of(partitions),
             replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor))
-            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            .configs(configs);
         try {
           admin.createTopics(List.of(nt)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
-          log.info("created compacted topic {} ({} partitions)", topic, partitions);
+          log.info("created topic {} ({} partitions, {})", topic, partitions, configs);
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw e;
           }
         }
+        return Optional.empty();
+      }
+      if (!mustBeCompacted) {
         return Optional.empty();
       }
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
