@@ -30,6 +30,8 @@ import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
 import io.pgbridge.publish.TopicManager;
 import io.pgbridge.publish.VersionCache;
+import io.pgbridge.republish.RepublishCoordinator;
+import io.pgbridge.republish.RepublishStore;
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.Ticker;
 import java.sql.SQLException;
@@ -57,8 +59,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running pgbridge: wires listener, coalescer, fetcher, publisher and checkpointer, and
  * owns their threads. {@link #start()} opens the pool and producer and starts the listener,
- * {@code pipeline.threads} workers, the checkpointer and the heartbeat (when on);
- * {@link #stop()} publishes what is
+ * {@code pipeline.threads} workers, the checkpointer, the heartbeat (when on) and the republish
+ * coordinator; {@link #stop()} publishes what is
  * dirty or in flight (bounded by {@code shutdown.timeout.ms}), stores a final checkpoint when it
  * can, and closes everything. No static state: several bridges can run in one JVM.
  */
@@ -66,6 +68,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
 
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
   private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(15);
+  /** How often the leader looks for republish requests; a request is a rare operator action. */
+  private static final long REPUBLISH_POLL_MS = 1_000;
   public static final List<String> CHILD_TABLES =
       List.of("generation_todos", "generation_tool_calls", "generation_notes");
 
@@ -90,6 +94,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private Checkpointer checkpointer;
   private Heartbeater heartbeater;
   private TopicEndOffsets endOffsets;
+  private RepublishCoordinator republisher;
   private final List<Thread> workers = new ArrayList<>();
   private volatile boolean workersRunning = true;
   private volatile boolean stopping;
@@ -165,6 +170,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
           instanceId, config.heartbeatIntervalMs(), position, acked, endOffsets, state,
           metrics, ticker, clock);
     }
+    republisher = new RepublishCoordinator(pool, new RepublishStore(config.schema(),
+        config.sessionsTable(), config.bridgeId()), coalescer, state, metrics, ticker,
+        instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS);
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(),
         "pgbridge-listener-" + instanceId);
@@ -186,6 +194,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     if (heartbeater != null) {
       heartbeater.start();
     }
+    republisher.start();
   }
 
   /**
@@ -373,6 +382,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
               + " publishes them", coalescer.pendingCount());
         }
       }
+      if (republisher != null) {
+        republisher.stop();
+        republisher.join(2_000);
+      }
       if (heartbeater != null) {
         heartbeater.stop();
         heartbeater.join(2_000);
@@ -497,6 +510,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     s.put("inFlightSessions", coalescer.inFlightCount());
     s.put("outstandingRecords", publisher == null ? 0 : publisher.outstanding());
     s.put("heartbeat", heartbeatStatus());
+    s.put("republish", republisher == null ? null : republisher.status());
     s.put("topic", config.topic());
     s.put("lastError", state.lastError());
     s.put("version", Versions.pgbridge());

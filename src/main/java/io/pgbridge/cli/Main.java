@@ -30,7 +30,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code pgbridge} command line: {@code run}, {@code migrate}, {@code check}, {@code demo},
+ * The {@code pgbridge} command line: {@code run}, {@code migrate}, {@code check},
+ * {@code republish}, {@code demo},
  * {@code config-docs} (and {@code bench} in a development build). Parses arguments, loads and
  * validates configuration before anything connects, and maps outcomes to {@link ExitCodes}.
  */
@@ -46,6 +47,8 @@ public final class Main {
         run            run the bridge until SIGTERM or Ctrl-C
         migrate        apply the SQL migrations (--bridge-only: skip the reference schema)
         check          validate configuration and connect to PostgreSQL and Kafka, then exit
+        republish      publish sessions again (--session ID... | --project ID | --all), carried
+                       out by the leading instance; --wait follows it (pgbridge republish --help)
         demo           start embedded PostgreSQL and Kafka, a simulated workload and the bridge
                        (--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout only.
         config-docs    print every setting with type, default and documentation
@@ -59,7 +62,8 @@ public final class Main {
         --version      print the version
 
       Exit codes: 0 ok (also after SIGTERM/Ctrl-C), 1 runtime failure, 2 bad configuration or
-      usage, 3 database or Kafka unusable (unreachable, credentials, schema, topic).
+      usage, 3 database or Kafka unusable (unreachable, credentials, schema, topic, privileges),
+      4 republish --wait gave up before the request was done.
       """;
 
   private Main() {}
@@ -78,6 +82,10 @@ public final class Main {
       if (a.equals("--help") || a.equals("-h")) {
         if (!rest.isEmpty() && (rest.get(0).equals("demo") || rest.get(0).equals("bench"))) {
           break;
+        }
+        if (!rest.isEmpty() && rest.get(0).equals("republish")) {
+          out.print(RepublishCommand.USAGE);
+          return ExitCodes.OK;
         }
         out.print(USAGE);
         return ExitCodes.OK;
@@ -113,6 +121,8 @@ public final class Main {
         case "run" -> runBridge(ConfigLoader.load(configFile, env), out, err);
         case "migrate" -> migrate(ConfigLoader.load(configFile, env), rest, out, err);
         case "check" -> check(ConfigLoader.load(configFile, env), out, err);
+        case "republish" -> RepublishCommand.run(ConfigLoader.load(configFile, env), rest, out,
+            err, java.time.Clock.systemUTC());
         case "demo" -> devCommand("io.pgbridge.demo.DemoCommand", rest, err);
         case "bench" -> devCommand("io.pgbridge.bench.BenchCommand", rest, err);
         default -> {

@@ -18,6 +18,12 @@ public final class ChangeSources {
    */
   public static final long REPUBLISH = 1L << 63;
   public static final String REPUBLISH_NAME = "republish";
+  /**
+   * Marked by an operator's republish request ({@code pgbridge republish}); with
+   * {@link #REPUBLISH}. A session named by a request that has no row gets its tombstone.
+   */
+  public static final long REQUEST = 1L << 62;
+  public static final String REQUEST_NAME = "request";
 
   /** Row operations as they appear in TG_OP. */
   public enum Op { INSERT, UPDATE, DELETE }
@@ -55,6 +61,9 @@ public final class ChangeSources {
     }
     if ((mask & REPUBLISH) != 0) {
       out.add(REPUBLISH_NAME);
+    }
+    if ((mask & REQUEST) != 0) {
+      out.add(REQUEST_NAME);
     }
     for (int t = 0; t < tables.size(); t++) {
       for (Op op : Op.values()) {

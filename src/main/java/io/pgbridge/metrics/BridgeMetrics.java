@@ -44,6 +44,8 @@ public final class BridgeMetrics {
   private final Counter reconnects;
   private final Counter checkpoints;
   private final Counter heartbeats;
+  private final Counter republished;
+  private final Counter republishRequests;
   private final Timer notificationLag;
   private final Timer commitLag;
   private final Timer fetchDuration;
@@ -90,6 +92,10 @@ public final class BridgeMetrics {
     reconnects = counter("pgbridge.listener.reconnects", "Listener connections re-established");
     checkpoints = counter("pgbridge.checkpoints.stored", "Checkpoints stored");
     heartbeats = counter("pgbridge.heartbeats", "Heartbeat records acknowledged by Kafka");
+    republished = counter("pgbridge.republish.sessions",
+        "Sessions marked for publishing again by republish requests");
+    republishRequests = counter("pgbridge.republish.requests.completed",
+        "Republish requests completed (every session they cover acknowledged)");
     notificationLag = lag("pgbridge.lag.notification.to.ack",
         "From receipt of the oldest notification a record covers to Kafka's acknowledgement");
     commitLag = lag("pgbridge.lag.commit.to.ack",
@@ -184,6 +190,14 @@ public final class BridgeMetrics {
 
   public Counter heartbeats() {
     return heartbeats;
+  }
+
+  public Counter republished() {
+    return republished;
+  }
+
+  public Counter republishRequests() {
+    return republishRequests;
   }
 
   public Timer notificationLag() {

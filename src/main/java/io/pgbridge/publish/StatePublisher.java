@@ -46,12 +46,13 @@ public final class StatePublisher {
   private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
   /**
    * A missing row gets a tombstone only when something says the session existed: a DELETE on
-   * the sessions table (table 0), catch-up (the deletion log), or a version we published.
+   * the sessions table (table 0), catch-up (the deletion log), an operator's republish request,
+   * or a version we published.
    * Otherwise a notification naming a random id would put a tombstone for a key that never
    * existed on the topic.
    */
   private static final long DELETION_EVIDENCE =
-      ChangeSources.CATCHUP | ChangeSources.bit(0, ChangeSources.Op.DELETE);
+      ChangeSources.CATCHUP | ChangeSources.REQUEST | ChangeSources.bit(0, ChangeSources.Op.DELETE);
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;

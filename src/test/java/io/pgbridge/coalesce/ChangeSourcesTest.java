@@ -40,6 +40,18 @@ class ChangeSourcesTest {
     }
 
     @Test
+    void requestAndRepublishBitsAreDistinctFromEveryTableBitAndNamed() {
+        for (int t = 0; t < 20; t++) {
+            for (Op op : Op.values()) {
+                assertThat(ChangeSources.bit(t, op) & (ChangeSources.REQUEST | ChangeSources.REPUBLISH
+                        | ChangeSources.CATCHUP)).isZero();
+            }
+        }
+        assertThat(sources.describe(ChangeSources.REPUBLISH | ChangeSources.REQUEST
+                | ChangeSources.bit(0, Op.UPDATE))).isEqualTo("republish,request,generation_sessions:UPDATE");
+    }
+
+    @Test
     void describesSingleSourcesAndTheEmptyMask() {
         assertThat(sources.describe(ChangeSources.CATCHUP)).isEqualTo("catchup");
         assertThat(sources.describe(ChangeSources.bit(2, Op.INSERT)))

@@ -58,7 +58,7 @@ class MigratorIT {
       Migrator m = new Migrator("public", "generation_sessions", "generation_updates");
       assertThat(m.migrate(c, true).applied())
           .containsExactly("V002__bridge_objects.sql", "V003__child_notify_switch.sql",
-              "V004__recreation_and_truncate.sql");
+              "V004__recreation_and_truncate.sql", "V010__republish_requests.sql");
       st.execute("LISTEN generation_updates");
       st.execute("UPDATE generation_sessions SET raw_state = '{\"old\":false}'");
       try (ResultSet rs = st.executeQuery("SELECT state_version, last_txid IS NOT NULL"
