@@ -172,7 +172,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     }
     republisher = new RepublishCoordinator(pool, new RepublishStore(config.schema(),
         config.sessionsTable(), config.bridgeId()), coalescer, state, metrics, ticker,
-        instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS);
+        instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS, acked::allRepublished);
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(),
         "pgbridge-listener-" + instanceId);

@@ -14,8 +14,10 @@ import java.util.TreeMap;
  * <p>Acknowledgements of one partition arrive in offset order (idempotent producer, at most five
  * requests in flight), so an offset below the last one acknowledged means the topic was deleted
  * and created again: everything known is then forgotten, the {@link #epoch()} moves on and the
- * offsets wait for a new seed. Updated from the producer's I/O thread, seeded and read from
- * others; thread-safe (one monitor, held for a few map operations).
+ * offsets wait for a new seed. The new topic lacks every session not published since, so no
+ * position is {@link #complete() complete} again until a republish of all sessions has finished
+ * in it. Updated from the producer's I/O thread, seeded and read from others; thread-safe (one
+ * monitor, held for a few map operations).
  */
 public final class AckedOffsets {
 
@@ -23,14 +25,19 @@ public final class AckedOffsets {
   private final Map<Integer, Long> lastAcked = new HashMap<>();
   private long seededGeneration = -1;
   private long epoch;
+  private long republishedEpoch;
 
-  /** Kafka acknowledged a record at {@code offset} of {@code partition}. */
-  public synchronized void acknowledged(int partition, long offset) {
+  /**
+   * Kafka acknowledged a record at {@code offset} of {@code partition}; returns true when that
+   * offset shows the topic was created again.
+   */
+  public synchronized boolean acknowledged(int partition, long offset) {
     if (offset < 0) {
-      return;
+      return false;
     }
     Long previous = lastAcked.get(partition);
-    if (previous != null && offset < previous) {
+    boolean recreated = previous != null && offset < previous;
+    if (recreated) {
       next.clear();
       lastAcked.clear();
       seededGeneration = -1;
@@ -38,6 +45,17 @@ public final class AckedOffsets {
     }
     lastAcked.put(partition, offset);
     next.merge(partition, offset + 1, Math::max);
+    return recreated;
+  }
+
+  /** A republish of every session finished: the topic holds every session again. */
+  public synchronized void allRepublished() {
+    republishedEpoch = epoch;
+  }
+
+  /** False from finding the topic re-created until every session was republished into it. */
+  public synchronized boolean complete() {
+    return republishedEpoch == epoch;
   }
 
   /**
@@ -62,10 +80,13 @@ public final class AckedOffsets {
     return epoch;
   }
 
-  /** The offsets now and their epoch, if the current {@code generation} was seeded. */
+  /**
+   * The offsets now and their epoch, if the current {@code generation} was seeded and the topic
+   * is {@link #complete()}.
+   */
   public synchronized Optional<Snapshot> snapshotIfSeeded(long generation) {
-    return seededGeneration == generation ? Optional.of(new Snapshot(epoch, new TreeMap<>(next)))
-        : Optional.empty();
+    return seededGeneration == generation && republishedEpoch == epoch
+        ? Optional.of(new Snapshot(epoch, new TreeMap<>(next))) : Optional.empty();
   }
 
   /** Offsets (partition to next offset, in partition order) of one epoch. */

@@ -143,7 +143,13 @@ public final class StatePublisher {
         if (error == null) {
           // before the session completes: a checkpoint stored once the watermark passes its
           // change must see the offset of this record
-          offsets.acknowledged(metadata.partition(), metadata.offset());
+          if (offsets.acknowledged(metadata.partition(), metadata.offset())) {
+            log.warn("topic {} partition {} acknowledged offset {}, below an earlier one: the"
+                + " topic was deleted and created again. Sessions not published since are"
+                + " missing from it: run `pgbridge republish --all`; heartbeats carry no"
+                + " publishedUpTo until a republish of all sessions has finished", topic,
+                metadata.partition(), metadata.offset());
+          }
           acknowledged(session, row, sentAt);
         } else {
           failed(session, row, record, error);

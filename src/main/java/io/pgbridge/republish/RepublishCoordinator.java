@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * skip) and {@link ChangeSources#REQUEST}. A page counts as done once the coalescer's low
  * watermark passed its marks (every one acknowledged by Kafka); only then is the request's
  * {@code done_through} advanced, so a successor resumes after the last acknowledged page, and
- * the request is done when the last page is. Repeating a request only publishes again.
+ * the request is done when the last page is; a finished {@code --all} is reported to
+ * {@code onAllRepublished} (a re-created topic is whole again). Repeating a request only
+ * publishes again.
  * {@link #start()} and {@link #stop()} are called by the bridge's owner thread.
  */
 public final class RepublishCoordinator implements Runnable {
@@ -53,6 +55,7 @@ public final class RepublishCoordinator implements Runnable {
   private final Ticker ticker;
   private final String instanceId;
   private final int pageSize;
+  private final Runnable onAllRepublished;
   private final long backlogLimit;
   private final long pollNanos;
   private final WarnOnce warn = new WarnOnce(log);
@@ -62,7 +65,7 @@ public final class RepublishCoordinator implements Runnable {
 
   public RepublishCoordinator(DataSource pool, RepublishStore store, SessionCoalescer coalescer,
       BridgeState state, BridgeMetrics metrics, Ticker ticker, String instanceId, int pageSize,
-      long pollMs) {
+      long pollMs, Runnable onAllRepublished) {
     this.pool = pool;
     this.store = store;
     this.coalescer = coalescer;
@@ -71,6 +74,7 @@ public final class RepublishCoordinator implements Runnable {
     this.ticker = ticker;
     this.instanceId = instanceId;
     this.pageSize = pageSize;
+    this.onAllRepublished = onAllRepublished;
     this.backlogLimit = Math.max(1_000, 2L * pageSize);
     this.pollNanos = TimeUnit.MILLISECONDS.toNanos(pollMs);
     this.thread = new Thread(this, "pgbridge-republish-" + instanceId);
@@ -156,6 +160,9 @@ public final class RepublishCoordinator implements Runnable {
         try (Connection c = pool.getConnection()) {
           if (store.finish(c, r.id(), instanceId, acknowledged)) {
             metrics.republishRequests().increment();
+            if (r.scope() == RepublishRequest.Scope.ALL) {
+              onAllRepublished.run();
+            }
             log.info("republish request {} done: {} session(s) republished and acknowledged"
                 + " in {} ms", r.id(), acknowledged,
                 TimeUnit.NANOSECONDS.toMillis(ticker.nanos() - started));

@@ -48,7 +48,7 @@ class CheckpointPositionTest {
   }
 
   @Test
-  void aRecreatedTopicInvalidatesThePositionUntilTheNextSeededCheckpoint() {
+  void aRecreatedTopicInvalidatesThePositionUntilACheckpointAfterARepublishOfAll() {
     offsets.acknowledged(0, 100);
     offsets.seed(1, offsets.epoch(), Map.of(0, 0L));
     position.stored(new CheckpointStore.Barrier("1:1:", t1), 1);
@@ -56,6 +56,10 @@ class CheckpointPositionTest {
     assertThat(position.current()).isEmpty();
     offsets.seed(1, offsets.epoch(), Map.of(0, 1L));
     position.stored(new CheckpointStore.Barrier("2:2:", t2), 1);
+    assertThat(position.current()).as("until every session is in the new topic").isEmpty();
+    offsets.allRepublished();
+    assertThat(position.current()).as("a checkpoint from before the republish").isEmpty();
+    position.stored(new CheckpointStore.Barrier("3:3:", t2), 1);
     assertThat(position.current().orElseThrow().offsets()).containsEntry(0, 1L);
   }
 }

@@ -44,14 +44,28 @@ class AckedOffsetsTest {
     offsets.acknowledged(1, 300);
     offsets.seed(1, offsets.epoch(), Map.of(0, 501L, 1, 301L));
     long epoch = offsets.epoch();
-    offsets.acknowledged(1, 0);
+    assertThat(offsets.complete()).isTrue();
+    assertThat(offsets.acknowledged(1, 0)).as("re-creation seen").isTrue();
     assertThat(offsets.epoch()).isEqualTo(epoch + 1);
     assertThat(offsets.seededGeneration()).as("waits for a seed of the new topic").isEqualTo(-1);
     assertThat(offsets.snapshotIfSeeded(1)).isEmpty();
     offsets.acknowledged(0, 2); // the first ack of partition 0 in the new topic
     offsets.seed(1, offsets.epoch(), Map.of(0, 3L, 1, 1L, 2, 0L));
+    assertThat(offsets.complete()).as("sessions not published since are missing").isFalse();
+    assertThat(offsets.snapshotIfSeeded(1)).isEmpty();
+    offsets.allRepublished();
+    assertThat(offsets.complete()).isTrue();
     assertThat(offsets.snapshotIfSeeded(1).orElseThrow().offsets())
         .containsExactly(Map.entry(0, 3L), Map.entry(1, 1L), Map.entry(2, 0L));
+  }
+
+  @Test
+  void acknowledgementsInOrderAreNotARecreation() {
+    assertThat(offsets.acknowledged(0, 5)).isFalse();
+    assertThat(offsets.acknowledged(0, 5)).isFalse();
+    assertThat(offsets.acknowledged(1, 0)).isFalse();
+    assertThat(offsets.acknowledged(0, 6)).isFalse();
+    assertThat(offsets.epoch()).isZero();
   }
 
   @Test

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +46,7 @@ class RepublishCoordinatorIT {
   private static BridgeHarness harness;
   private static HikariDataSource pool;
   private static final List<UUID> SESSIONS = new ArrayList<>();
+  private static final AtomicInteger allRepublished = new AtomicInteger();
 
   @BeforeAll
   static void sessions() throws Exception {
@@ -87,7 +89,8 @@ class RepublishCoordinatorIT {
       String instance, SimpleMeterRegistry registry) {
     return new RepublishCoordinator(pool, new RepublishStore("public", "generation_sessions",
         "walk"), c, s, new BridgeMetrics(registry, "walk",
-        new ChangeSources(List.of("generation_sessions"))), Ticker.SYSTEM, instance, PAGE, 20);
+        new ChangeSources(List.of("generation_sessions"))), Ticker.SYSTEM, instance, PAGE, 20,
+        allRepublished::incrementAndGet);
   }
 
   @Test
@@ -148,9 +151,11 @@ class RepublishCoordinatorIT {
           .as("resumed right after the last acknowledged page")
           .containsExactlyInAnyOrderElementsOf(SESSIONS.subList(PAGE, 35));
       assertThat(row(id)).containsEntry("taken_by", "walk-b").containsEntry("state", "running");
+      int reportedBefore = allRepublished.get();
       rest.forEach(s -> second.complete(s.id(), Completion.UNCHANGED));
       await(() -> "done".equals(row(id).get("state")), "request done");
       assertThat(row(id)).containsEntry("republished", 35L);
+      await(() -> allRepublished.get() == reportedBefore + 1, "a finished --all reported");
       await(() -> b.status() == null, "nothing shown once done");
     } finally {
       b.stop();
@@ -176,8 +181,11 @@ class RepublishCoordinatorIT {
     coordinator.start();
     try {
       await(() -> c.pendingCount() == 3, "named sessions marked");
+      int reportedBefore = allRepublished.get();
       c.pollDue(10).forEach(s -> c.complete(s.id(), Completion.PUBLISHED));
       await(() -> "done".equals(row(id).get("state")), "done");
+      Thread.sleep(50);
+      assertThat(allRepublished.get()).as("named sessions are not all").isEqualTo(reportedBefore);
       assertThat(row(id)).containsEntry("republished", 3L)
           .containsEntry("done_through", missing.toString());
     } finally {

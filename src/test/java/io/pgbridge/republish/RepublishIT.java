@@ -2,14 +2,15 @@ package io.pgbridge.republish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgbridge.Bridge;
 import io.pgbridge.cli.ExitCodes;
 import io.pgbridge.cli.Main;
 import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.FinalStateCheck;
 import io.pgbridge.testing.SessionWriter;
-import io.pgbridge.testing.TopicReader;
 import io.pgbridge.testing.TopicReader.Received;
+import io.pgbridge.testing.TopicReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +19,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +32,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -134,6 +142,50 @@ class RepublishIT {
     }
     assertThat(counter("pgbridge.republish.sessions")).isGreaterThanOrEqualTo(150);
     assertThat(counter("pgbridge.republish.requests.completed")).isGreaterThanOrEqualTo(1);
+
+    // heartbeats speak of the new topic again: offsets within it, covering all 150 records
+    Map<Integer, Long> end;
+    try (Admin admin = admin()) {
+      end = new io.pgbridge.heartbeat.TopicEndOffsets(admin, harness.topic()).read();
+    }
+    JsonNode beat = heartbeatAfter(Instant.now(), Duration.ofSeconds(30));
+    long covered = 0;
+    for (Map.Entry<Integer, Long> e : end.entrySet()) {
+      long offset = beat.get("offsets").get(Integer.toString(e.getKey())).asLong();
+      assertThat(offset).as("partition %d of the new topic", e.getKey())
+          .isLessThanOrEqualTo(e.getValue());
+      covered += offset;
+    }
+    assertThat(covered).isGreaterThanOrEqualTo(150);
+  }
+
+  /** The first heartbeat produced after {@code after} that states a position. */
+  private static JsonNode heartbeatAfter(Instant after, Duration timeout) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, harness.bootstrap());
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      TopicPartition tp = new TopicPartition(harness.heartbeatTopic(), 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          JsonNode v = SessionWriter.parse(new String(r.value(), StandardCharsets.UTF_8));
+          if (Instant.parse(v.get("time").asText()).isAfter(after)
+              && !v.get("publishedUpTo").isNull()) {
+            return v;
+          }
+        }
+      }
+    }
+    throw new AssertionError("no heartbeat with a position after " + after);
+  }
+
+  private static Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, harness.bootstrap()));
   }
 
   @Test
@@ -226,8 +278,7 @@ class RepublishIT {
 
   /** Deletes the topic and creates it again (deletion completes asynchronously). */
   private static void recreateTopic(String topic, int partitions) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        harness.bootstrap()))) {
+    try (Admin admin = admin()) {
       admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (true) {
