@@ -318,6 +318,11 @@ public final class Bridge implements AutoCloseable, StatusSource {
     }
 
     @Override
+    public void refreshed(DueSession session) {
+      coalescer.complete(session.id(), Completion.REFRESHED);
+    }
+
+    @Override
     public void unchanged(DueSession session) {
       coalescer.complete(session.id(), Completion.UNCHANGED);
     }

@@ -195,9 +195,9 @@ public final class SessionCoalescer {
   }
 
   /**
-   * Ends the flight of {@code id}. Published or unchanged: the changes it covered are done, and
-   * a published record opens the session's leading-edge window (from the moment the flight was
-   * taken). Failed: they are merged back and retried after a backoff. Changes that arrived
+   * Ends the flight of {@code id}. Published, refreshed or unchanged: the changes it covered are
+   * done, and a published record opens the session's leading-edge window (from the moment the
+   * flight was taken). Failed: they are merged back and retried after a backoff. Changes that arrived
    * meanwhile go next.
    */
   public void complete(UUID id, Completion completion) {

@@ -12,6 +12,12 @@ public interface PublishOutcome {
   /** Published and acknowledged, or dead-lettered: done, and a record went out. */
   void done(DueSession session);
 
+  /**
+   * Published and acknowledged, but the session's last published version was not known before
+   * (the first record since start or takeover, a republish): it may repeat what the topic held.
+   */
+  void refreshed(DueSession session);
+
   /** Skipped: the fetched version was already published, so nothing was sent. Done. */
   void unchanged(DueSession session);
 

@@ -127,11 +127,14 @@ public final class StatePublisher {
           continue;
         }
       }
-      send(session, row, record);
+      // a record for a session whose last published version is unknown (the first since
+      // start or takeover, a republish) may only repeat what the topic holds
+      send(session, row, record, last != null);
     }
   }
 
-  private void send(DueSession session, SessionRow row, StateRecord record) {
+  private void send(DueSession session, SessionRow row, StateRecord record,
+      boolean followsKnownVersion) {
     ProducerRecord<byte[], byte[]> producerRecord = toProducerRecord(topic, record);
     long sentAt = ticker.nanos();
     if (outstanding.getAndIncrement() == 0) {
@@ -150,7 +153,7 @@ public final class StatePublisher {
                 + " publishedUpTo until a republish of all sessions has finished", topic,
                 metadata.partition(), metadata.offset());
           }
-          acknowledged(session, row, sentAt);
+          acknowledged(session, row, sentAt, followsKnownVersion);
         } else {
           failed(session, row, record, error);
         }
@@ -161,7 +164,8 @@ public final class StatePublisher {
     }
   }
 
-  private void acknowledged(DueSession session, SessionRow row, long sentAt) {
+  private void acknowledged(DueSession session, SessionRow row, long sentAt,
+      boolean followsKnownVersion) {
     long now = ticker.nanos();
     lastProgress.set(now);
     metrics.acknowledged(now);
@@ -179,7 +183,11 @@ public final class StatePublisher {
         metrics.commitLag().record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
       }
     }
-    outcome.done(session);
+    if (followsKnownVersion) {
+      outcome.done(session);
+    } else {
+      outcome.refreshed(session);
+    }
   }
 
   private void failed(DueSession session, SessionRow row, StateRecord record, Exception error) {

@@ -203,6 +203,26 @@ class SessionCoalescerTest {
     }
 
     @Test
+    void leadingRefreshOfASessionWhoseVersionWasUnknownOpensNoWindow() {
+        // the first record after a start repeats what the topic may hold; the change that
+        // follows it at once must not wait for a window
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, TODO_INSERT);
+        c.pollDue(10);
+        at(1);
+        c.mark(A, SESSION_UPDATE);
+        at(2);
+        c.complete(A, Completion.REFRESHED);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        at(3);
+        c.complete(A, Completion.PUBLISHED);
+        at(4);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(c.pollDue(10)).as("a record after a known version opens the window").isEmpty();
+        assertThat(c.lowWatermark()).isEqualTo(3);
+    }
+
+    @Test
     void leadingChangeAfterTheWindowEndedIsDueAtOnceAgain() {
         SessionCoalescer c = leading(100, 1000);
         c.mark(A, SESSION_UPDATE);
