@@ -280,10 +280,6 @@ public final class Bridge implements AutoCloseable, StatusSource {
         }
         Map<UUID, SessionRow> rows;
         long started = ticker.nanos();
-        for (DueSession s : batch) {
-          metrics.notificationToFetch().record(Math.max(0, started - s.firstReceivedNanos()),
-              TimeUnit.NANOSECONDS);
-        }
         try {
           rows = fetcher.fetch(ids, known);
           metrics.fetchDuration().record(ticker.nanos() - started, TimeUnit.NANOSECONDS);
@@ -297,7 +293,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
           }
           continue;
         }
-        publisher.publish(batch, rows);
+        publisher.publish(batch, rows, started);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -102,8 +102,8 @@ public final class BridgeMetrics {
         "From the row's updated_at to Kafka's acknowledgement (includes clock skew)");
     notificationToFetch = Timer.builder("pgbridge.lag.notification.to.fetch")
         .description("From receipt of the oldest notification a record covers to the start of"
-            + " the fetch that reads its state: the time spent in the debounce window and"
-            + " waiting for a worker")
+            + " the fetch that read its state, per acknowledged record: the time spent in the"
+            + " debounce window and waiting for a worker")
         .tags(tags).serviceLevelObjectives(LAG_BUCKETS).register(registry);
     fetchDuration = io("pgbridge.fetch.duration", "One batched state query");
     produceDuration = io("pgbridge.produce.duration", "From send to Kafka acknowledgement");

@@ -103,8 +103,11 @@ public final class StatePublisher {
     return last == null || last == VersionCache.TOMBSTONE ? null : last;
   }
 
-  /** Publishes {@code batch}, whose current rows are {@code rows} (absent = deleted). */
-  public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows) {
+  /**
+   * Publishes {@code batch}, whose current rows are {@code rows} (absent = deleted), read by a
+   * fetch that started at {@code fetchStarted} (ticker nanos).
+   */
+  public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows, long fetchStarted) {
     for (DueSession session : batch) {
       SessionRow row = rows.get(session.id());
       Long last = (session.sources() & ChangeSources.REPUBLISH) != 0 ? null
@@ -129,12 +132,12 @@ public final class StatePublisher {
       }
       // a record for a session whose last published version is unknown (the first since
       // start or takeover, a republish) may only repeat what the topic holds
-      send(session, row, record, last != null);
+      send(session, row, record, last != null, fetchStarted);
     }
   }
 
   private void send(DueSession session, SessionRow row, StateRecord record,
-      boolean followsKnownVersion) {
+      boolean followsKnownVersion, long fetchStarted) {
     ProducerRecord<byte[], byte[]> producerRecord = toProducerRecord(topic, record);
     long sentAt = ticker.nanos();
     if (outstanding.getAndIncrement() == 0) {
@@ -153,7 +156,7 @@ public final class StatePublisher {
                 + " publishedUpTo until a republish of all sessions has finished", topic,
                 metadata.partition(), metadata.offset());
           }
-          acknowledged(session, row, sentAt, followsKnownVersion);
+          acknowledged(session, row, fetchStarted, sentAt, followsKnownVersion);
         } else {
           failed(session, row, record, error);
         }
@@ -164,11 +167,14 @@ public final class StatePublisher {
     }
   }
 
-  private void acknowledged(DueSession session, SessionRow row, long sentAt,
+  private void acknowledged(DueSession session, SessionRow row, long fetchStarted, long sentAt,
       boolean followsKnownVersion) {
     long now = ticker.nanos();
     lastProgress.set(now);
     metrics.acknowledged(now);
+    // the stages of this record's lag: waiting (window, worker), fetch and build, produce
+    metrics.notificationToFetch().record(Math.max(0, fetchStarted - session.firstReceivedNanos()),
+        TimeUnit.NANOSECONDS);
     metrics.produceDuration().record(now - sentAt, TimeUnit.NANOSECONDS);
     metrics.notificationLag().record(Math.max(0, now - session.firstReceivedNanos()),
         TimeUnit.NANOSECONDS);

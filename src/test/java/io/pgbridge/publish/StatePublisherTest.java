@@ -34,9 +34,10 @@ class StatePublisherTest {
   private final List<String> outcomes = new ArrayList<>();
   private final ChangeSources sources = new ChangeSources(List.of("generation_sessions"));
   private final ManualTicker ticker = new ManualTicker();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final StatePublisher publisher = new StatePublisher(producer, "state",
       new RecordBuilder(ValueFormat.ENVELOPE, false), sources, versions, offsets,
-      new BridgeMetrics(new SimpleMeterRegistry(), "b", sources, ticker), new PublishOutcome() {
+      new BridgeMetrics(registry, "b", sources, ticker), new PublishOutcome() {
         @Override
         public void done(DueSession s) {
           outcomes.add("done");
@@ -69,7 +70,7 @@ class StatePublisherTest {
   }
 
   private void publish(long sourcesMask, SessionRow row) {
-    publisher.publish(List.of(new DueSession(A, sourcesMask, 0)), Map.of(A, row));
+    publisher.publish(List.of(new DueSession(A, sourcesMask, 0)), Map.of(A, row), 0);
   }
 
   @Test
@@ -80,6 +81,17 @@ class StatePublisherTest {
     publish(UPDATE | ChangeSources.REPUBLISH, row(4));
     assertThat(outcomes).containsExactly("refreshed", "done", "unchanged", "refreshed");
     assertThat(producer.history()).hasSize(3);
+  }
+
+  @Test
+  void eachAcknowledgedRecordRecordsItsWaitUntilTheFetchStarted() {
+    ticker.advance(java.time.Duration.ofMillis(10));
+    publisher.publish(List.of(new DueSession(A, UPDATE, 1_000_000)), Map.of(A, row(1)),
+        6_000_000);
+    publisher.publish(List.of(new DueSession(A, UPDATE, 0)), Map.of(A, row(1)), 9_000_000);
+    var timer = registry.get("pgbridge.lag.notification.to.fetch").timer();
+    assertThat(timer.count()).as("the unchanged second fetch is no record").isEqualTo(1);
+    assertThat(timer.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(5.0);
   }
 
   @Test
