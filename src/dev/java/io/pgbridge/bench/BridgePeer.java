@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * {@code -batch<bytes>} ({@code kafka.batch.size}). Besides the consumer's view, it reports the
  * bridge's own notification-to-acknowledgement lag over the measured window, read from the
  * {@code pgbridge.lag.notification.to.ack} histogram with 0.5 ms buckets (given to this
- * benchmark registry only).
+ * benchmark registry only), and the same for each stage (notification to fetch, fetch,
+ * produce) in its notes.
  */
 final class BridgePeer implements Peer {
 
@@ -35,9 +36,14 @@ final class BridgePeer implements Peer {
   private final Map<String, String> options;
   private final Map<String, String> settings = new HashMap<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private static final List<String> STAGES = List.of("pgbridge.lag.notification.to.fetch",
+      "pgbridge.fetch.duration", "pgbridge.produce.duration");
+
   private Bridge bridge;
   private CountAtBucket[] atWindowOpen;
   private double[] windowLag;
+  private final Map<String, CountAtBucket[]> stagesAtOpen = new HashMap<>();
+  private String stages = "";
 
   private BridgePeer(String name, int debounceMs, Map<String, String> options) {
     this.name = name;
@@ -47,7 +53,7 @@ final class BridgePeer implements Peer {
       @Override
       public DistributionStatisticConfig configure(Meter.Id id,
           DistributionStatisticConfig config) {
-        if (!id.getName().equals(ACK_LAG)) {
+        if (!id.getName().equals(ACK_LAG) && !STAGES.contains(id.getName())) {
           return config;
         }
         return DistributionStatisticConfig.builder().serviceLevelObjectives(fineBuckets())
@@ -124,22 +130,36 @@ final class BridgePeer implements Peer {
 
   @Override
   public void windowOpened() {
-    atWindowOpen = ackLagBuckets();
+    atWindowOpen = buckets(ACK_LAG);
+    STAGES.forEach(s -> stagesAtOpen.put(s, buckets(s)));
   }
 
   @Override
   public void windowClosed() {
-    CountAtBucket[] now = ackLagBuckets();
-    if (atWindowOpen == null || now.length != atWindowOpen.length) {
-      return;
+    windowLag = windowQuantiles(atWindowOpen, buckets(ACK_LAG));
+    StringBuilder sb = new StringBuilder();
+    for (String stage : STAGES) {
+      double[] q = windowQuantiles(stagesAtOpen.get(stage), buckets(stage));
+      if (q != null) {
+        sb.append(String.format(", %s p50/p95/p99 %.1f/%.1f/%.1f ms",
+            stage.substring("pgbridge.".length()), q[0], q[1], q[2]));
+      }
     }
-    double[] bounds = new double[now.length];
-    double[] counts = new double[now.length];
-    for (int i = 0; i < now.length; i++) {
-      bounds[i] = now[i].bucket(TimeUnit.MILLISECONDS);
-      counts[i] = now[i].count() - atWindowOpen[i].count();
+    stages = sb.toString();
+  }
+
+  /** p50, p95 and p99 of what a histogram recorded between two snapshots; null if unknown. */
+  private static double[] windowQuantiles(CountAtBucket[] before, CountAtBucket[] after) {
+    if (before == null || after.length == 0 || after.length != before.length) {
+      return null;
     }
-    windowLag = new double[] {quantile(bounds, counts, 0.50), quantile(bounds, counts, 0.95),
+    double[] bounds = new double[after.length];
+    double[] counts = new double[after.length];
+    for (int i = 0; i < after.length; i++) {
+      bounds[i] = after[i].bucket(TimeUnit.MILLISECONDS);
+      counts[i] = after[i].count() - before[i].count();
+    }
+    return new double[] {quantile(bounds, counts, 0.50), quantile(bounds, counts, 0.95),
         quantile(bounds, counts, 0.99)};
   }
 
@@ -148,8 +168,8 @@ final class BridgePeer implements Peer {
     return windowLag;
   }
 
-  private CountAtBucket[] ackLagBuckets() {
-    Timer t = registry.find(ACK_LAG).timer();
+  private CountAtBucket[] buckets(String name) {
+    Timer t = registry.find(name).timer();
     return t == null ? new CountAtBucket[0] : t.takeSnapshot().histogramCounts();
   }
 
@@ -195,8 +215,8 @@ final class BridgePeer implements Peer {
         .mapToDouble(Counter::count).sum();
     double published = registry.find("pgbridge.records.published").counters().stream()
         .mapToDouble(Counter::count).sum();
-    return String.format("published %.0f, skipped as unchanged %.0f%s", published, skipped,
-        options.isEmpty() ? "" : ", settings " + options);
+    return String.format("published %.0f, skipped as unchanged %.0f%s%s", published, skipped,
+        stages, options.isEmpty() ? "" : ", settings " + options);
   }
 
   @Override
