@@ -202,6 +202,19 @@ class RepublishIT {
       assertThat(fresh).extracting(Received::key)
           .containsExactlyInAnyOrderElementsOf(IN_A.stream().map(UUID::toString).toList());
       assertThat(fresh).allSatisfy(r -> assertThat(r.version()).isEqualTo(2));
+
+      // safe to repeat: the same request again publishes the same states once more
+      int beforeRepeat = reader.all().size();
+      Run again = republish(Map.of(), "--project", PROJECT_A.toString(), "--wait");
+      assertThat(again.code()).as(again.err()).isEqualTo(ExitCodes.OK);
+      reader.drain(Duration.ofMillis(500));
+      List<Received> repeated = reader.all().subList(beforeRepeat, reader.all().size());
+      assertThat(repeated).hasSize(IN_A.size())
+          .allSatisfy(r -> assertThat(r.version()).isEqualTo(2));
+      try (Connection c = harness.connect()) {
+        assertThat(FinalStateCheck.mismatches(reader, SessionWriter.snapshot(c), Set.of()))
+            .isEmpty();
+      }
     }
   }
 
