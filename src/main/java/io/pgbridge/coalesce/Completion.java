@@ -12,8 +12,9 @@ public enum Completion {
   PUBLISHED,
   /**
    * A record was acknowledged, but the session's last published version was not known before
-   * (the first since start or takeover, a republish): it may only repeat what the topic held,
-   * so it opens no window and the session's next change is not held back.
+   * (the first since start or takeover, a republish) and the session was not inserted since: it
+   * may only repeat what the topic held, so it opens no window and the session's next change is
+   * not held back.
    */
   REFRESHED,
   /** Nothing needed sending: the fetched version was already on the topic. */

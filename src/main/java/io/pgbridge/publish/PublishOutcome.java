@@ -14,7 +14,8 @@ public interface PublishOutcome {
 
   /**
    * Published and acknowledged, but the session's last published version was not known before
-   * (the first record since start or takeover, a republish): it may repeat what the topic held.
+   * (the first record since start or takeover, a republish) and no INSERT of the session was
+   * seen: it may repeat what the topic held.
    */
   void refreshed(DueSession session);
 

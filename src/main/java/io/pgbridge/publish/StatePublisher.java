@@ -44,6 +44,8 @@ public final class StatePublisher {
   public static final String HEADER_ERROR_VALUE_SIZE = "pgbridge.error.value.size";
 
   private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
+  /** An INSERT on the sessions table (table 0): the session has no earlier state on the topic. */
+  private static final long SESSION_INSERT = ChangeSources.bit(0, ChangeSources.Op.INSERT);
   /**
    * A missing row gets a tombstone only when something says the session existed: a DELETE on
    * the sessions table (table 0), catch-up (the deletion log), an operator's republish request,
@@ -131,8 +133,10 @@ public final class StatePublisher {
         }
       }
       // a record for a session whose last published version is unknown (the first since
-      // start or takeover, a republish) may only repeat what the topic holds
-      send(session, row, record, last != null, fetchStarted);
+      // start or takeover, a republish) may only repeat what the topic holds; a session
+      // inserted since has no earlier state there, its record is new
+      boolean newState = last != null || (session.sources() & SESSION_INSERT) != 0;
+      send(session, row, record, newState, fetchStarted);
     }
   }
 

@@ -39,6 +39,12 @@ class AdminEndpointsIT {
       String base = "http://127.0.0.1:" + server.port();
       assertThat(get(base + AdminServer.READY_PATH).statusCode()).isEqualTo(503);
       bridge.start();
+      // listening before the insert, so its notification (counted below) is not missed and
+      // left to catch-up
+      long listening = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!bridge.state().caughtUp() && System.nanoTime() < listening) {
+        Thread.sleep(20);
+      }
       UUID id = UUID.randomUUID();
       try (Connection c = h.connect(); TopicReader reader = h.reader()) {
         SessionWriter.insert(c, id, UUID.randomUUID(), "{\"x\":1}");

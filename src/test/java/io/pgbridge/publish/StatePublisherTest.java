@@ -95,6 +95,12 @@ class StatePublisherTest {
   }
 
   @Test
+  void theRecordOfASessionInsertedSinceStartIsNewState() {
+    publish(ChangeSources.bit(0, Op.INSERT), row(1));
+    assertThat(outcomes).containsExactly("done");
+  }
+
+  @Test
   void acknowledgedOffsetsAreRecordedBeforeTheSessionCompletes() {
     publish(UPDATE, row(1));
     offsets.seed(1, offsets.epoch(), Map.of());
