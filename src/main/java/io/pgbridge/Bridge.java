@@ -6,15 +6,19 @@ import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.pgbridge.BridgeState.Role;
+import io.pgbridge.checkpoint.CheckpointPosition;
 import io.pgbridge.checkpoint.CheckpointStore;
 import io.pgbridge.checkpoint.Checkpointer;
 import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.Completion;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.fetch.StateFetcher;
 import io.pgbridge.http.ConnectState;
+import io.pgbridge.heartbeat.Heartbeater;
+import io.pgbridge.heartbeat.TopicEndOffsets;
 import io.pgbridge.http.StatusSource;
 import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.NotificationListener;
@@ -24,10 +28,14 @@ import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.metrics.WarnOnce;
 import io.pgbridge.publish.DeadLetters;
 import io.pgbridge.publish.ErrorPolicy;
+import io.pgbridge.publish.AckedOffsets;
 import io.pgbridge.publish.PublishOutcome;
 import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
+import io.pgbridge.publish.TopicManager;
 import io.pgbridge.publish.VersionCache;
+import io.pgbridge.republish.RepublishCoordinator;
+import io.pgbridge.republish.RepublishStore;
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.Ticker;
 import java.sql.SQLException;
@@ -43,6 +51,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -53,7 +63,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running pgbridge: wires listener, coalescer, fetcher, publisher and checkpointer, and
  * owns their threads. {@link #start()} opens the pool and producer and starts the listener,
- * {@code pipeline.threads} workers and the checkpointer; {@link #stop()} publishes what is
+ * {@code pipeline.threads} workers, the checkpointer, the heartbeat (when on) and the republish
+ * coordinator; {@link #stop()} publishes what is
  * dirty or in flight (bounded by {@code shutdown.timeout.ms}), stores a final checkpoint when it
  * can, and closes everything. No static state: several bridges can run in one JVM.
  */
@@ -61,6 +72,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
 
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
   private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(15);
+  /** How often the leader looks for republish requests; a request is a rare operator action. */
+  private static final long REPUBLISH_POLL_MS = 1_000;
   public static final List<String> CHILD_TABLES =
       List.of("generation_todos", "generation_tool_calls", "generation_notes");
 
@@ -83,6 +96,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private StateFetcher fetcher;
   private NotificationListener listener;
   private Checkpointer checkpointer;
+  private Heartbeater heartbeater;
+  private TopicEndOffsets endOffsets;
+  private RepublishCoordinator republisher;
   private final List<Thread> workers = new ArrayList<>();
   private volatile boolean workersRunning = true;
   private volatile boolean stopping;
@@ -102,12 +118,12 @@ public final class Bridge implements AutoCloseable, StatusSource {
     tables.add(config.sessionsTable());
     tables.addAll(CHILD_TABLES);
     this.sources = new ChangeSources(tables);
-    this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources);
+    this.metrics = new BridgeMetrics(registry, config.bridgeId(), sources, ticker);
     metrics.malformedReasons(NotificationParser.REASONS);
     Backoff retry = new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
         ThreadLocalRandom.current()::nextDouble);
-    this.coalescer = new SessionCoalescer(ticker, config.debounceMs(), config.debounceMaxMs(),
-        retry);
+    this.coalescer = new SessionCoalescer(ticker, config.debounceMode(), config.debounceMs(),
+        config.debounceMaxMs(), retry);
     metrics.gauge("pgbridge.dirty.sessions", "Sessions with changes not yet taken by a worker",
         coalescer::dirtyCount);
     metrics.gauge("pgbridge.inflight.sessions", "Sessions being fetched and published",
@@ -146,15 +162,28 @@ public final class Bridge implements AutoCloseable, StatusSource {
     DeadLetters deadLetters = config.deadLetterTopic().isEmpty() ? null
         : new DeadLetters(config.deadLetterTopic(), config.topic(), config.bridgeId(),
             instanceId, config.deadLetterContextHeaders());
+    AckedOffsets acked = new AckedOffsets();
     publisher = new StatePublisher(producer, config.topic(), builder, sources,
-        versions, metrics, new Outcome(),
+        versions, acked, metrics, new Outcome(),
         new ErrorPolicy(config.toleratesAllErrors(), deadLetters, config.logErrors()), ticker,
         clock);
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId(),
         config.haEnabled() && config.haSettleMs() > 0);
+    CheckpointPosition position = new CheckpointPosition(acked);
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
-        config.channel(), instanceId, config.checkpointIntervalMs());
+        config.channel(), instanceId, config.checkpointIntervalMs(), position);
+    if (config.heartbeatIntervalMs() > 0) {
+      Map<String, Object> admin = config.adminClientProperties();
+      admin.put(AdminClientConfig.CLIENT_ID_CONFIG, "pgbridge-heartbeat-" + instanceId);
+      endOffsets = new TopicEndOffsets(Admin.create(admin), config.topic());
+      heartbeater = new Heartbeater(producer, config.heartbeatTopic(), config.bridgeId(),
+          instanceId, config.heartbeatIntervalMs(), position, acked, endOffsets, state,
+          metrics, ticker, clock);
+    }
+    republisher = new RepublishCoordinator(pool, new RepublishStore(config.schema(),
+        config.sessionsTable(), config.bridgeId()), coalescer, state, metrics, ticker,
+        instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS, acked::allRepublished);
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(),
         "pgbridge-listener-" + instanceId);
@@ -173,6 +202,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
     listener.start();
     workers.forEach(Thread::start);
     checkpointer.start();
+    if (heartbeater != null) {
+      heartbeater.start();
+    }
+    republisher.start();
   }
 
   /**
@@ -221,7 +254,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
 
   private Map<String, Object> producerConfig() {
     Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // Measured (docs/benchmarks.md): at light load Kafka's default of 5 ms is added to every
+    // record, and under the firehose batches form anyway while earlier requests are in flight
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "pgbridge-" + instanceId);
@@ -284,11 +319,11 @@ public final class Bridge implements AutoCloseable, StatusSource {
         if (!state.leader()) {
           // the lock was lost during the fetch: hand nothing more to the producer
           for (DueSession s : batch) {
-            coalescer.complete(s.id(), false);
+            coalescer.complete(s.id(), Completion.FAILED);
           }
           continue;
         }
-        publisher.publish(batch, rows);
+        publisher.publish(batch, rows, started);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -305,13 +340,23 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private final class Outcome implements PublishOutcome {
     @Override
     public void done(DueSession session) {
-      coalescer.complete(session.id(), true);
+      coalescer.complete(session.id(), Completion.PUBLISHED);
+    }
+
+    @Override
+    public void refreshed(DueSession session) {
+      coalescer.complete(session.id(), Completion.REFRESHED);
+    }
+
+    @Override
+    public void unchanged(DueSession session) {
+      coalescer.complete(session.id(), Completion.UNCHANGED);
     }
 
     @Override
     public void retry(DueSession session, Exception cause) {
       warn.warn("publish", "publishing failed, will retry: {}", cause.toString());
-      coalescer.complete(session.id(), false);
+      coalescer.complete(session.id(), Completion.FAILED);
     }
 
     @Override
@@ -368,6 +413,14 @@ public final class Bridge implements AutoCloseable, StatusSource {
               + " publishes them", coalescer.pendingCount());
         }
       }
+      if (republisher != null) {
+        republisher.stop();
+        republisher.join(2_000);
+      }
+      if (heartbeater != null) {
+        heartbeater.stop();
+        heartbeater.join(2_000);
+      }
       workersRunning = false;
       coalescer.wakeUp();
       if (checkpointer != null) {
@@ -386,6 +439,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
       if (listener != null) {
         listener.stop();
         listener.join(5_000);
+      }
+      if (endOffsets != null) {
+        endOffsets.close();
       }
       if (pool != null) {
         pool.close();
@@ -438,6 +494,17 @@ public final class Bridge implements AutoCloseable, StatusSource {
   /** Dirty plus in-flight sessions. */
   public int pendingSessions() {
     return coalescer.pendingCount();
+  }
+
+  private Map<String, Object> heartbeatStatus() {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("topic", config.heartbeatIntervalMs() > 0 ? config.heartbeatTopic() : null);
+    h.put("intervalMs", config.heartbeatIntervalMs());
+    Heartbeater.Sent sent = heartbeater == null ? null : heartbeater.lastSent();
+    h.put("lastSent", sent == null ? null : sent.time().toString());
+    h.put("publishedUpTo", sent == null || sent.publishedUpTo() == null ? null
+        : sent.publishedUpTo().toString());
+    return h;
   }
 
   private double checkpointAgeSeconds() {
@@ -504,6 +571,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
     s.put("dirtySessions", coalescer.dirtyCount());
     s.put("inFlightSessions", coalescer.inFlightCount());
     s.put("outstandingRecords", publisher == null ? 0 : publisher.outstanding());
+    s.put("heartbeat", heartbeatStatus());
+    s.put("republish", republisher == null ? null : republisher.status());
     s.put("topic", config.topic());
     s.put("lastError", error == null ? null : error.message());
     s.put("lastErrorAt", error == null ? null : error.at().toString());

@@ -24,8 +24,10 @@ public final class BenchCommand {
         jmh       JMH benchmark of the listener hot path (parse + coalesce), one thread
                   [--quick] [--out FILE.json] [REGEX]
         compare   pgbridge (debounce 0 and 100) vs the seed listener vs Debezium, same workload
-                  [--workload seed|firehose|large|wide] [--sessions N] [--seconds S]
+                  [--workload seed|light|firehose|large|wide] [--sessions N] [--seconds S]
                   [--peers pgbridge-0,pgbridge-100,seed,debezium] [--seed N]
+                  (a pgbridge peer is pgbridge-<debounce ms>, optionally followed by
+                  -leading|-trailing (debounce.mode), -linger<ms>, -batch<bytes>)
                   [--writers N] [--warmup S] [--drain-seconds S]
                   [--database-url URL --database-user U --database-password P] [--kafka HOST:PORT]
                   [--out DIR] [--svg FILE]

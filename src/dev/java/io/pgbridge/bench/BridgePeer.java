@@ -1,28 +1,96 @@
 package io.pgbridge.bench;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgbridge.Bridge;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.ConfigLoader;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
-/** pgbridge itself, in process, with production defaults except the debounce window under test. */
+/**
+ * pgbridge itself, in process, with production defaults except what the peer's name sets:
+ * {@code pgbridge-<debounce ms>} optionally followed by {@code -leading} or {@code -trailing}
+ * ({@code debounce.mode}), {@code -linger<ms>} ({@code kafka.linger.ms}) and
+ * {@code -batch<bytes>} ({@code kafka.batch.size}). Besides the consumer's view, it reports the
+ * bridge's own notification-to-acknowledgement lag over the measured window, read from the
+ * {@code pgbridge.lag.notification.to.ack} histogram with 0.5 ms buckets (given to this
+ * benchmark registry only), and the same for each stage (notification to fetch, fetch,
+ * produce) in its notes.
+ */
 final class BridgePeer implements Peer {
 
+  private static final String ACK_LAG = "pgbridge.lag.notification.to.ack";
+
+  private final String name;
   private final int debounceMs;
+  private final Map<String, String> options;
   private final Map<String, String> settings = new HashMap<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private Bridge bridge;
+  private static final List<String> STAGES = List.of("pgbridge.lag.notification.to.fetch",
+      "pgbridge.fetch.duration", "pgbridge.produce.duration");
 
-  BridgePeer(int debounceMs) {
+  private Bridge bridge;
+  private CountAtBucket[] atWindowOpen;
+  private double[] windowLag;
+  private final Map<String, CountAtBucket[]> stagesAtOpen = new HashMap<>();
+  private String stages = "";
+
+  private BridgePeer(String name, int debounceMs, Map<String, String> options) {
+    this.name = name;
     this.debounceMs = debounceMs;
+    this.options = options;
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id,
+          DistributionStatisticConfig config) {
+        if (!id.getName().equals(ACK_LAG) && !STAGES.contains(id.getName())) {
+          return config;
+        }
+        return DistributionStatisticConfig.builder().serviceLevelObjectives(fineBuckets())
+            .build().merge(config);
+      }
+    });
+  }
+
+  /** Parses {@code pgbridge-100}, {@code pgbridge-100-trailing-linger5}, ... */
+  static BridgePeer parse(String name) {
+    String[] parts = name.substring("pgbridge-".length()).split("-");
+    int debounce;
+    try {
+      debounce = Integer.parseInt(parts[0]);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("peer " + name + ": pgbridge-<debounce ms>[-...]");
+    }
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i];
+      if (p.equals("leading") || p.equals("trailing")) {
+        options.put("debounce.mode", p);
+      } else if (p.startsWith("linger") && p.length() > 6) {
+        options.put("kafka.linger.ms", Integer.toString(Integer.parseInt(p.substring(6))));
+      } else if (p.startsWith("batch") && p.length() > 5) {
+        options.put("kafka.batch.size", Integer.toString(Integer.parseInt(p.substring(5))));
+      } else {
+        throw new IllegalArgumentException("peer " + name + ": unknown option '" + p
+            + "' (leading, trailing, linger<ms>, batch<bytes>)");
+      }
+    }
+    return new BridgePeer(name, debounce, options);
   }
 
   @Override
   public String name() {
-    return "pgbridge-" + debounceMs;
+    return name;
   }
 
   @Override
@@ -38,6 +106,7 @@ final class BridgePeer implements Peer {
     // the sessions exist before the peer starts; like the other peers, publish changes only
     settings.put(BridgeConfig.CATCHUP_INITIAL_CONFIG, "none");
     settings.put(BridgeConfig.BRIDGE_ID_CONFIG, "bench");
+    settings.putAll(options);
   }
 
   @Override
@@ -60,12 +129,94 @@ final class BridgePeer implements Peer {
   }
 
   @Override
+  public void windowOpened() {
+    atWindowOpen = buckets(ACK_LAG);
+    STAGES.forEach(s -> stagesAtOpen.put(s, buckets(s)));
+  }
+
+  @Override
+  public void windowClosed() {
+    windowLag = windowQuantiles(atWindowOpen, buckets(ACK_LAG));
+    StringBuilder sb = new StringBuilder();
+    for (String stage : STAGES) {
+      double[] q = windowQuantiles(stagesAtOpen.get(stage), buckets(stage));
+      if (q != null) {
+        sb.append(String.format(", %s p50/p95/p99 %.1f/%.1f/%.1f ms",
+            stage.substring("pgbridge.".length()), q[0], q[1], q[2]));
+      }
+    }
+    stages = sb.toString();
+  }
+
+  /** p50, p95 and p99 of what a histogram recorded between two snapshots; null if unknown. */
+  private static double[] windowQuantiles(CountAtBucket[] before, CountAtBucket[] after) {
+    if (before == null || after.length == 0 || after.length != before.length) {
+      return null;
+    }
+    double[] bounds = new double[after.length];
+    double[] counts = new double[after.length];
+    for (int i = 0; i < after.length; i++) {
+      bounds[i] = after[i].bucket(TimeUnit.MILLISECONDS);
+      counts[i] = after[i].count() - before[i].count();
+    }
+    return new double[] {quantile(bounds, counts, 0.50), quantile(bounds, counts, 0.95),
+        quantile(bounds, counts, 0.99)};
+  }
+
+  @Override
+  public double[] ownAckLagMs() {
+    return windowLag;
+  }
+
+  private CountAtBucket[] buckets(String name) {
+    Timer t = registry.find(name).timer();
+    return t == null ? new CountAtBucket[0] : t.takeSnapshot().histogramCounts();
+  }
+
+  /**
+   * The {@code q} quantile from cumulative bucket counts, interpolated linearly inside the
+   * bucket that holds it (as Prometheus' histogram_quantile does).
+   */
+  static double quantile(double[] bounds, double[] cumulative, double q) {
+    int n = cumulative.length;
+    if (n == 0 || cumulative[n - 1] <= 0) {
+      return -1;
+    }
+    double rank = q * cumulative[n - 1];
+    for (int i = 0; i < n; i++) {
+      if (cumulative[i] >= rank) {
+        double lower = i == 0 ? 0 : bounds[i - 1];
+        double below = i == 0 ? 0 : cumulative[i - 1];
+        double inBucket = cumulative[i] - below;
+        return inBucket <= 0 ? bounds[i] : lower + (bounds[i] - lower) * (rank - below) / inBucket;
+      }
+    }
+    return bounds[n - 1];
+  }
+
+  /** 0.5 ms up to 100 ms, 5 ms up to 1 s, 100 ms up to 60 s. */
+  private static double[] fineBuckets() {
+    List<Double> nanos = new ArrayList<>();
+    for (double ms = 0.5; ms <= 100; ms += 0.5) {
+      nanos.add(ms * 1e6);
+    }
+    for (double ms = 105; ms <= 1000; ms += 5) {
+      nanos.add(ms * 1e6);
+    }
+    for (double ms = 1100; ms <= 60_000; ms += 100) {
+      nanos.add(ms * 1e6);
+    }
+    return nanos.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  @Override
   public String notes() {
     double skipped = registry.find("pgbridge.records.skipped").counters().stream()
         .mapToDouble(Counter::count).sum();
     double published = registry.find("pgbridge.records.published").counters().stream()
         .mapToDouble(Counter::count).sum();
-    return String.format("published %.0f, skipped as unchanged %.0f", published, skipped);
+    return String.format("published %.0f, skipped as unchanged %.0f%s%s", published, skipped,
+        stages, options.isEmpty() ? "" : ", settings " + options);
   }
 
   @Override

@@ -82,9 +82,10 @@ final class CompareBench {
       default -> {
         if (!name.startsWith("pgbridge-")) {
           throw new IllegalArgumentException("unknown peer " + name
-              + " (pgbridge-<debounce ms>, seed, debezium)");
+              + " (pgbridge-<debounce ms>[-leading|-trailing][-linger<ms>][-batch<bytes>],"
+              + " seed, debezium)");
         }
-        yield new BridgePeer(Integer.parseInt(name.substring("pgbridge-".length())));
+        yield BridgePeer.parse(name);
       }
     };
   }
@@ -127,10 +128,13 @@ final class CompareBench {
       long records0 = consumer.records.get();
       long notif0 = peer.notifications();
       meter.openWindow();
+      peer.windowOpened();
       long windowStart = System.nanoTime();
       TimeUnit.SECONDS.sleep(seconds);
       writer.stop();
       long writersStopped = System.nanoTime();
+      peer.windowClosed();
+      double[] ownLag = peer.ownAckLagMs();
       double measured = (writersStopped - windowStart) / 1e9;
       long rows = writer.rowChanges.get() - rows0;
       long tx = writer.transactions.get() - tx0;
@@ -164,7 +168,9 @@ final class CompareBench {
           notif < 0 ? -1 : round(notif / measured, 0), records, round(recordsAtStop / measured, 0),
           round((double) records / rows, 3), sorted.length, pct(sorted, 50), pct(sorted, 95),
           pct(sorted, 99), sorted.length == 0 ? -1 : round(sorted[sorted.length - 1] / 1e6, 1),
-          neverSeen, round(cpuMs * 1000 / Math.max(1, records), 1),
+          neverSeen, ownLag == null ? -1 : round(ownLag[0], 1),
+          ownLag == null ? -1 : round(ownLag[1], 1), ownLag == null ? -1 : round(ownLag[2], 1),
+          round(cpuMs * 1000 / Math.max(1, records), 1),
           dbCpu < 0 ? -1 : round(dbCpu * 1000.0 / Math.max(1, records), 1),
           round(meter.allocatedBytes() / 1e6 * 1000 / Math.max(1, records), 2),
           round((heapWith - heapWithout) / 1e6, 1), dbRows.size(), finalMismatches,

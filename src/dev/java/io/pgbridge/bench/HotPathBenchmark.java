@@ -2,6 +2,7 @@ package io.pgbridge.bench;
 
 import io.pgbridge.Bridge;
 import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.DebounceMode;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.listen.NotificationParser;
@@ -71,8 +72,8 @@ public class HotPathBenchmark {
     ChangeSources sources = new ChangeSources(tables);
     parser = new NotificationParser(sources);
     Backoff backoff = new Backoff(100, 1000, () -> 0.5);
-    debounced = new SessionCoalescer(Ticker.SYSTEM, 100, 1000, backoff);
-    immediate = new SessionCoalescer(Ticker.SYSTEM, 0, 1000, backoff);
+    debounced = new SessionCoalescer(Ticker.SYSTEM, DebounceMode.LEADING, 100, 1000, backoff);
+    immediate = new SessionCoalescer(Ticker.SYSTEM, DebounceMode.LEADING, 0, 1000, backoff);
     payloads = payloads(sessions, PAYLOADS, 42);
   }
 

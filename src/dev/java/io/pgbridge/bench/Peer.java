@@ -18,6 +18,20 @@ interface Peer extends AutoCloseable {
   /** Notifications (or change events) received so far; -1 when the peer has none. */
   long notifications();
 
+  /** Called when the measured window opens (after the warm-up). */
+  default void windowOpened() {}
+
+  /** Called when the writers stop, which closes the measured window. */
+  default void windowClosed() {}
+
+  /**
+   * The peer's own measure of notification receipt to Kafka acknowledgement over the window,
+   * p50, p95 and p99 in ms; null when the peer has no such measure.
+   */
+  default double[] ownAckLagMs() {
+    return null;
+  }
+
   /** What the peer's counters say, for the report's notes. */
   default String notes() {
     return "";

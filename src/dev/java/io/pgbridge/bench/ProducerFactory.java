@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The producer the non-pgbridge peers use: the same settings pgbridge's own producer has
- * (idempotent, acks=all, linger 5 ms, lz4), so that Kafka costs the same for every peer.
+ * (idempotent, acks=all, linger 0 ms, lz4), so that Kafka costs the same for every peer.
  */
 final class ProducerFactory {
 
@@ -31,7 +31,7 @@ final class ProducerFactory {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     return new Handle(new KafkaProducer<>(p));
   }

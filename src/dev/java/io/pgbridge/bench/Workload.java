@@ -16,6 +16,10 @@ record Workload(String name, int sessions, int active, int stateBytes, int minIn
       // the seed's pattern: a few hundred live sessions, a burst every 100-300 ms, ~2 KB state
       case "seed" -> new Workload(name, orDefault(sessionsOption, 200), orDefault(sessionsOption, 200),
           2048, 100, 300, orDefault(writersOption, 8));
+      // light load: 200 sessions, ~100 transactions/s in all (a burst is two transactions, so
+      // each session bursts every 3-5 s): what an isolated change costs, not a backlog
+      case "light" -> new Workload(name, orDefault(sessionsOption, 200), orDefault(sessionsOption, 200),
+          2048, 3000, 5000, orDefault(writersOption, 8));
       // 1000 sessions written back to back by 16 connections: PostgreSQL is the limit
       case "firehose" -> new Workload(name, orDefault(sessionsOption, 1000),
           orDefault(sessionsOption, 1000), 2048, 0, 0, orDefault(writersOption, 16));
@@ -29,7 +33,7 @@ record Workload(String name, int sessions, int active, int stateBytes, int minIn
             orDefault(writersOption, 8));
       }
       default -> throw new IllegalArgumentException("unknown workload " + name
-          + " (seed, firehose, large, wide)");
+          + " (seed, light, firehose, large, wide)");
     };
   }
 

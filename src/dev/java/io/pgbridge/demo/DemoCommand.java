@@ -125,7 +125,10 @@ public final class DemoCommand {
       done("ready at " + kafka.bootstrapServers(), t0);
       step("creating topic " + TOPIC + " (" + PARTITIONS + " partitions, cleanup.policy=compact)");
       kafka.createTopic(TOPIC, PARTITIONS, Map.of("cleanup.policy", "compact"));
-      out.println(" ok");
+      // the bridge's heartbeats (on by default) go to a topic of their own
+      kafka.createTopic(TOPIC + ".heartbeat", 1,
+          Map.of("cleanup.policy", "compact,delete", "retention.ms", "3600000"));
+      out.println(" ok, and " + TOPIC + ".heartbeat for heartbeats");
 
       pool = writerPool(postgres);
       return runBridge(signals, postgres, kafka, pool);

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -105,12 +106,33 @@ public final class CheckpointStore implements Checkpointer.Store {
   }
 
   /**
+   * A snapshot taken for a checkpoint and a database time read before it was taken: every
+   * transaction whose commit completed before {@code takenAt} is visible in it.
+   */
+  public record Barrier(String snapshot, Instant takenAt) {}
+
+  /**
    * Takes a snapshot and, in the same transaction, sends {@code barrierPayload} on
    * {@code channel}. Because notifications are delivered in commit order, once the barrier
    * arrives every change visible in the snapshot has been received.
    */
   @Override
-  public String beginBarrier(String channel, String barrierPayload) throws SQLException {
+  public Barrier beginBarrier(String channel, String barrierPayload) throws SQLException {
+    // The database time is read in a transaction of its own, committed before the barrier's
+    // begins: whatever the isolation level, the snapshot is taken after it.
+    Instant before;
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      long micros = rs.getLong(1);
+      before = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000),
+          Math.floorMod(micros, 1_000_000) * 1_000L);
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+    }
     return inTransaction(c -> {
       String snapshot;
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
@@ -123,7 +145,7 @@ public final class CheckpointStore implements Checkpointer.Store {
         ps.setString(2, barrierPayload);
         ps.execute();
       }
-      return snapshot;
+      return new Barrier(snapshot, before);
     });
   }
 

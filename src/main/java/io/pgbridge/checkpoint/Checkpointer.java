@@ -28,8 +28,11 @@ public final class Checkpointer implements Runnable {
 
   /** The SQL a round needs: {@link CheckpointStore} in production. */
   public interface Store {
-    /** Takes a snapshot and sends {@code payload} on {@code channel} in one transaction. */
-    String beginBarrier(String channel, String payload) throws SQLException;
+    /**
+     * Takes a snapshot and sends {@code payload} on {@code channel} in one transaction; returns
+     * the snapshot with a database time read before it.
+     */
+    CheckpointStore.Barrier beginBarrier(String channel, String payload) throws SQLException;
 
     /** Stores {@code snapshot} as the checkpoint. */
     void store(String snapshot) throws SQLException;
@@ -43,6 +46,7 @@ public final class Checkpointer implements Runnable {
   private final String channel;
   private final String barrierPrefix;
   private final long intervalNanos;
+  private final StoredListener onStored;
   /** Rounds begun so far; each round's number. */
   private final AtomicLong roundsStarted = new AtomicLong();
   /** The number of the last round whose checkpoint was stored. */
@@ -66,9 +70,15 @@ public final class Checkpointer implements Runnable {
     }
   }
 
+  /** Told about every checkpoint this instance stores; called on the checkpoint thread. */
+  public interface StoredListener {
+    /** {@code barrier} was stored during listener generation {@code generation}. */
+    void stored(CheckpointStore.Barrier barrier, long generation);
+  }
+
   public Checkpointer(Store store, SessionCoalescer coalescer, BridgeState state,
       BridgeMetrics metrics, Ticker ticker, String channel, String instanceId,
-      long intervalMs) {
+      long intervalMs, StoredListener onStored) {
     this.store = store;
     this.coalescer = coalescer;
     this.state = state;
@@ -78,6 +88,7 @@ public final class Checkpointer implements Runnable {
     this.barrierPrefix = instanceId + "/";
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
     this.next = ticker.nanos() + intervalNanos;
+    this.onStored = onStored;
     this.thread = new Thread(this, "pgbridge-checkpoint-" + instanceId);
     this.thread.setDaemon(true);
   }
@@ -182,7 +193,9 @@ public final class Checkpointer implements Runnable {
     Round r = new Round(id);
     round = r;
     try {
-      String snapshot = store.beginBarrier(channel, "{\"barrier\":\"" + id + "\"}");
+      CheckpointStore.Barrier barrier =
+          store.beginBarrier(channel, "{\"barrier\":\"" + id + "\"}");
+      String snapshot = barrier.snapshot();
       while (running || state.role() == BridgeState.Role.STOPPING) {
         if (state.generation() != gen || !state.leader()) {
           log.debug("checkpoint round {} abandoned: listener reconnected", id);
@@ -194,6 +207,7 @@ public final class Checkpointer implements Runnable {
           state.checkpointStored(snapshot, ticker.nanos());
           metrics.checkpoints().increment();
           lastStoredRound.set(number);
+          onStored.stored(barrier, gen);
           warn.reset("checkpoint");
           log.debug("checkpoint stored: {}", snapshot);
           return;

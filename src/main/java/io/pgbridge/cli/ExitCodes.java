@@ -11,6 +11,8 @@ public final class ExitCodes {
   public static final int BAD_CONFIG = 2;
   /** {@code check} or start-up found the database or Kafka unusable (unreachable, auth, schema). */
   public static final int UNAVAILABLE = 3;
+  /** {@code republish --wait} gave up before the request was done; it stays queued. */
+  public static final int NOT_FINISHED = 4;
 
   private ExitCodes() {}
 }

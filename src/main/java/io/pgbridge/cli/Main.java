@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code pgbridge} command line: the commands of {@link #COMMANDS} ({@code run},
- * {@code migrate}, {@code check}, {@code demo}, {@code config-docs}, and {@code bench} in a
- * development build), each with its own {@code --help}. Parses the global options, loads and
+ * {@code migrate}, {@code check}, {@code republish}, {@code demo}, {@code config-docs},
+ * {@code gateway}, and {@code bench} in a development build), each with its own {@code --help}. Parses the global options, loads and
  * validates configuration before anything connects, and maps outcomes to {@link ExitCodes}.
  * Runs on the calling thread.
  */
@@ -64,7 +64,8 @@ public final class Main {
         --version      print the version
 
       Exit codes: 0 ok (also after SIGTERM/Ctrl-C), 1 runtime failure, 2 bad configuration or
-      usage, 3 database or Kafka unusable (unreachable, credentials, schema, topic).
+      usage, 3 database or Kafka unusable (unreachable, credentials, schema, topic, privileges),
+      4 republish --wait gave up before the request was done.
       """;
 
   /** Exit codes of the commands that load the configuration and connect. */
@@ -126,6 +127,10 @@ public final class Main {
           in -> in.noArguments("check")
               ? logged(in, (config, logging) -> check(config, in.out(), in.err()))
               : ExitCodes.BAD_CONFIG),
+      Command.of("republish", "publish sessions again (--session ID... | --project ID | --all),"
+          + " carried\nout by the leading instance; --wait follows it", RepublishCommand.USAGE,
+          in -> logged(in, (config, logging) -> RepublishCommand.run(config,
+              new ArrayList<>(in.args()), in.out(), in.err(), java.time.Clock.systemUTC()))),
       new Command("demo", "start embedded PostgreSQL and Kafka, a simulated workload and the"
           + " bridge\n(--duration SECONDS, default 60; 0 runs until Ctrl-C). Source checkout"
           + " only.", "", true,

@@ -61,6 +61,10 @@ final class Preflight {
           config.topicCreationEnabled(), config.topicPartitions(),
           config.topicReplicationFactor(), 30_000);
       warning.ifPresent(warnings::add);
+      if (config.heartbeatIntervalMs() > 0) {
+        TopicManager.ensureHeartbeatTopic(admin, config.heartbeatTopic(),
+            config.topicCreationEnabled(), config.topicReplicationFactor(), 3_600_000L, 30_000);
+      }
       if (config.toleratesAllErrors() && !config.deadLetterTopic().isEmpty()) {
         TopicManager.ensure(admin, TopicManager.TopicSpec.deadLetters(config.deadLetterTopic(),
             config.deadLetterTopicPartitions(), config.deadLetterTopicReplicationFactor(),

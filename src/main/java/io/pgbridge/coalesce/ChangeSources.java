@@ -18,6 +18,12 @@ public final class ChangeSources {
    */
   public static final long REPUBLISH = 1L << 63;
   public static final String REPUBLISH_NAME = "republish";
+  /**
+   * Marked by an operator's republish request ({@code pgbridge republish}); with
+   * {@link #REPUBLISH}. A session named by a request that has no row gets its tombstone.
+   */
+  public static final long REQUEST = 1L << 60;
+  public static final String REQUEST_NAME = "request";
 
   /**
    * A row change notified for a table that is not configured (a trigger created by hand, or
@@ -35,10 +41,13 @@ public final class ChangeSources {
   private static final int OPS = Op.values().length;
   private final List<String> tables;
 
-  /** {@code tables}: the sessions table first, then the child tables; at most 20. */
+  /**
+   * {@code tables}: the sessions table first, then the child tables; at most 19, so that their
+   * bits (1 to 57) stay below the flags above.
+   */
   public ChangeSources(List<String> tables) {
-    if (tables.isEmpty() || tables.size() > 20) {
-      throw new IllegalArgumentException("between 1 and 20 tables, got " + tables.size());
+    if (tables.isEmpty() || tables.size() > 19) {
+      throw new IllegalArgumentException("between 1 and 19 tables, got " + tables.size());
     }
     this.tables = List.copyOf(tables);
   }
@@ -68,6 +77,9 @@ public final class ChangeSources {
     }
     if ((mask & UNROUTED) != 0) {
       out.add(UNROUTED_NAME + ((mask & UNROUTED_DELETE) != 0 ? ":DELETE" : ""));
+    }
+    if ((mask & REQUEST) != 0) {
+      out.add(REQUEST_NAME);
     }
     for (int t = 0; t < tables.size(); t++) {
       for (Op op : Op.values()) {

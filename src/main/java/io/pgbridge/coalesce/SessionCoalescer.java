@@ -2,6 +2,7 @@ package io.pgbridge.coalesce;
 
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.Ticker;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,18 +15,22 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Per-session trailing debounce with a ceiling and single flight. The listener thread
- * {@link #mark marks} sessions dirty; worker threads {@link #awaitDue take} sessions whose
- * window has passed and {@link #complete complete} them once Kafka acknowledged (or failed).
- * A session is due when no change arrived for {@code window}, or {@code ceiling} after the first
- * change it has not yet published, whichever is earlier. While a session is in flight, new
- * changes only mark it dirty again; it goes once more after completion. Failed sessions are
- * retried after a capped exponential backoff. Memory is one entry per dirty or in-flight
- * session, whatever the number of notifications.
+ * Per-session debounce with a ceiling and single flight. The listener thread {@link #mark marks}
+ * sessions dirty; worker threads {@link #awaitDue take} sessions that are due and
+ * {@link #complete complete} them once Kafka acknowledged (or failed). When a session is due
+ * depends on the {@link DebounceMode}: {@code LEADING} (a change to a session that published no
+ * record within the last {@code window} is due at once; changes inside an open window are due
+ * together when it ends) or {@code TRAILING} (due when no change arrived for {@code window}, or
+ * {@code ceiling} after the first change not yet published, whichever is earlier). While a
+ * session is in flight, new changes only mark it dirty again; it goes once more after
+ * completion. Failed sessions are retried after a capped exponential backoff. Memory is one
+ * entry per dirty or in-flight session, plus, in leading mode, one small entry per session that
+ * published within the last window (its window end), whatever the number of notifications.
  *
  * <p>Every mark gets a sequence number. {@link #lowWatermark()} is the oldest sequence number
  * not yet covered by an acknowledged publish: a checkpoint whose barrier arrived at sequence
- * {@code b} is safe to store once the watermark is above {@code b}.
+ * {@code b} is safe to store once the watermark is above {@code b}. A flight that found its
+ * state already published covers its changes like a published one.
  *
  * <p>Thread-safe; one lock guards all state. Time comes from the injected {@link Ticker}.
  */
@@ -34,6 +39,7 @@ public final class SessionCoalescer {
   private static final long NONE = Long.MAX_VALUE;
 
   private final Ticker ticker;
+  private final DebounceMode mode;
   private final long windowNanos;
   private final long ceilingNanos;
   private final Backoff retryBackoff;
@@ -48,15 +54,26 @@ public final class SessionCoalescer {
   private final TreeSet<Long> pendingSeqs = new TreeSet<>();
   private final PriorityQueue<Entry> queue =
       new PriorityQueue<>((a, b) -> Long.compare(a.queuedDue, b.queuedDue));
+  /**
+   * Leading mode: the window end of sessions that published a record recently and have no
+   * entry now, so that a change inside their window still waits for its end. In completion
+   * order, pruned from the head once a window has passed.
+   */
+  private final Map<UUID, Long> windows = new HashMap<>();
+  private final ArrayDeque<OpenWindow> windowOrder = new ArrayDeque<>();
   private long lastSeq;
   private int inFlight;
   private boolean flushing;
 
-  public SessionCoalescer(Ticker ticker, long windowMs, long ceilingMs, Backoff retryBackoff) {
+  private record OpenWindow(UUID id, long end) {}
+
+  public SessionCoalescer(Ticker ticker, DebounceMode mode, long windowMs, long ceilingMs,
+      Backoff retryBackoff) {
     if (windowMs < 0 || ceilingMs < windowMs) {
       throw new IllegalArgumentException("need 0 <= window <= ceiling");
     }
     this.ticker = ticker;
+    this.mode = mode;
     this.windowNanos = TimeUnit.MILLISECONDS.toNanos(windowMs);
     this.ceilingNanos = TimeUnit.MILLISECONDS.toNanos(ceilingMs);
     this.retryBackoff = retryBackoff;
@@ -72,6 +89,11 @@ public final class SessionCoalescer {
       if (e == null) {
         e = new Entry(id);
         entries.put(id, e);
+        Long windowEnd = windows.remove(id);
+        if (windowEnd != null) {
+          e.windowEnd = windowEnd;
+          e.hasWindow = true;
+        }
       }
       if (!e.dirty) {
         e.dirty = true;
@@ -136,6 +158,7 @@ public final class SessionCoalescer {
 
   private List<DueSession> takeDue(int max, long now) {
     List<DueSession> out = new ArrayList<>(Math.min(max, 64));
+    pruneWindows(now);
     while (out.size() < max) {
       Entry e = queue.peek();
       if (e == null || e.queuedDue - now > 0) {
@@ -156,6 +179,7 @@ public final class SessionCoalescer {
       e.dirtySeq = NONE;
       e.flightSources = e.sources;
       e.flightFirstMark = e.firstMark;
+      e.flightTakenAt = now;
       inFlight++;
       out.add(new DueSession(e.id, e.flightSources, e.flightFirstMark));
     }
@@ -163,10 +187,20 @@ public final class SessionCoalescer {
   }
 
   /**
-   * Ends the flight of {@code id}. On success the changes it covered are done; on failure they
-   * are merged back and retried after a backoff. Changes that arrived meanwhile go next.
+   * Ends the flight of {@code id}: {@code true} for {@link Completion#PUBLISHED}, {@code false}
+   * for {@link Completion#FAILED}.
    */
   public void complete(UUID id, boolean success) {
+    complete(id, success ? Completion.PUBLISHED : Completion.FAILED);
+  }
+
+  /**
+   * Ends the flight of {@code id}. Published, refreshed or unchanged: the changes it covered are
+   * done, and a published record opens the session's leading-edge window (from the moment the
+   * flight was taken). Failed: they are merged back and retried after a backoff. Changes that arrived
+   * meanwhile go next.
+   */
+  public void complete(UUID id, Completion completion) {
     lock.lock();
     try {
       Entry e = entries.get(id);
@@ -176,9 +210,16 @@ public final class SessionCoalescer {
       e.inFlight = false;
       inFlight--;
       long now = ticker.nanos();
-      if (success) {
+      if (completion != Completion.FAILED) {
         e.failures = 0;
         e.retryAt = 0;
+        if (completion == Completion.PUBLISHED && mode == DebounceMode.LEADING) {
+          long end = e.flightTakenAt + windowNanos;
+          if (!e.hasWindow || end - e.windowEnd > 0) {
+            e.windowEnd = end;
+            e.hasWindow = true;
+          }
+        }
       } else {
         e.failures++;
         e.retryAt = now + retryBackoff.delayNanos(e.failures);
@@ -207,9 +248,22 @@ public final class SessionCoalescer {
         enqueue(e);
       } else {
         entries.remove(id);
+        if (e.hasWindow && e.windowEnd - now > 0) {
+          windows.put(id, e.windowEnd);
+          windowOrder.addLast(new OpenWindow(id, e.windowEnd));
+        }
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Forgets windows that have ended; the head is the oldest completion. */
+  private void pruneWindows(long now) {
+    OpenWindow w;
+    while ((w = windowOrder.peekFirst()) != null && w.end() - now <= 0) {
+      windowOrder.pollFirst();
+      windows.remove(w.id(), w.end());
     }
   }
 
@@ -276,6 +330,16 @@ public final class SessionCoalescer {
     return n;
   }
 
+  /** Leading mode: sessions without an entry whose window is still remembered (tests). */
+  int openWindows() {
+    lock.lock();
+    try {
+      return windows.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Sessions currently being fetched and published. */
   public int inFlightCount() {
     lock.lock();
@@ -317,8 +381,17 @@ public final class SessionCoalescer {
   }
 
   private long dueAt(Entry e) {
-    long due = flushing ? e.lastMark
-        : earlier(e.lastMark + windowNanos, e.firstMark + ceilingNanos);
+    long due;
+    if (flushing) {
+      due = e.lastMark;
+    } else if (mode == DebounceMode.TRAILING) {
+      due = earlier(e.lastMark + windowNanos, e.firstMark + ceilingNanos);
+    } else {
+      // leading: at once, unless this dirty period began inside a window a published record
+      // opened; then when that window ends (never later than the ceiling)
+      boolean inWindow = e.hasWindow && e.windowEnd - e.firstMark > 0;
+      due = earlier(inWindow ? e.windowEnd : e.firstMark, e.firstMark + ceilingNanos);
+    }
     if (e.retryAt != 0 && e.retryAt - due > 0) {
       due = e.retryAt;
     }
@@ -343,6 +416,10 @@ public final class SessionCoalescer {
     long flightSeq = NONE;
     long flightSources;
     long flightFirstMark;
+    long flightTakenAt;
+    /** Leading mode: end of the window opened by the last published record, if any. */
+    boolean hasWindow;
+    long windowEnd;
     int failures;
     long retryAt;
 

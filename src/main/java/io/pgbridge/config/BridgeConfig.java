@@ -1,5 +1,6 @@
 package io.pgbridge.config;
 
+import io.pgbridge.coalesce.DebounceMode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,13 +107,25 @@ public final class BridgeConfig extends AbstractConfig {
 
   public static final String DEBOUNCE_MS_CONFIG = "debounce.ms";
   private static final String DEBOUNCE_MS_DOC =
-      "Trailing debounce window per session: a session is fetched once no change arrived for"
-          + " this long. 0 publishes as soon as a worker is free.";
+      "Debounce window per session (see debounce.mode): with leading, at most one record per"
+          + " session per window, a change outside any window going out at once; with"
+          + " trailing, a session is fetched once no change arrived for this long. 0 publishes"
+          + " as soon as a worker is free.";
+
+  public static final String DEBOUNCE_MODE_CONFIG = "debounce.mode";
+  private static final String DEBOUNCE_MODE_DOC =
+      "leading: a change to a session that published no record within the last debounce.ms"
+          + " goes out at once; changes made while that window is open merge into one record"
+          + " sent when it ends, so a quiet session's change reaches Kafka in milliseconds and a"
+          + " hot session still yields at most one record per window. trailing: every change"
+          + " waits until its session has been quiet for debounce.ms (at most debounce.max.ms"
+          + " after its first unpublished change): fewest records, at least debounce.ms of lag.";
 
   public static final String DEBOUNCE_MAX_MS_CONFIG = "debounce.max.ms";
   private static final String DEBOUNCE_MAX_MS_DOC =
       "Ceiling of the debounce: a session under constant writes is still published at least"
-          + " this often (measured from its first unpublished change).";
+          + " this often (measured from its first unpublished change). Matters for"
+          + " debounce.mode=trailing; a leading window already publishes every debounce.ms.";
 
   public static final String FETCH_BATCH_SIZE_CONFIG = "fetch.batch.size";
   private static final String FETCH_BATCH_SIZE_DOC =
@@ -215,6 +228,19 @@ public final class BridgeConfig extends AbstractConfig {
           + " error (never its value), at ERROR. When false only errors that stop the bridge"
           + " are logged; tolerated ones are counted in pgbridge_records_deadlettered_total.";
 
+  public static final String HEARTBEAT_INTERVAL_MS_CONFIG = "heartbeat.interval.ms";
+  private static final String HEARTBEAT_INTERVAL_MS_DOC =
+      "How often the leading instance sends a heartbeat record to heartbeat.topic: the bridge"
+          + " id, the time, and up to which database time everything is published (the last"
+          + " stored checkpoint) with the state topic's offsets at that point, so consumers can"
+          + " tell an idle session from a stalled bridge. 0 turns heartbeats off.";
+
+  public static final String HEARTBEAT_TOPIC_CONFIG = "heartbeat.topic";
+  private static final String HEARTBEAT_TOPIC_DOC =
+      "Topic of the heartbeat records (never the state topic); empty means <topic>.heartbeat."
+          + " Created with topic.creation.enable (one partition, cleanup.policy=compact,delete,"
+          + " one hour's retention); otherwise it must exist while heartbeats are on.";
+
   public static final String HTTP_PORT_CONFIG = "http.port";
   private static final String HTTP_PORT_DOC =
       "Port of /metrics, /healthz, /readyz and /status; 0 picks a free port, -1 disables.";
@@ -299,6 +325,8 @@ public final class BridgeConfig extends AbstractConfig {
         Importance.LOW, RECONNECT_BACKOFF_MAX_MS_DOC, PIPELINE, ++o, Width.SHORT, "Max backoff");
     def.define(DEBOUNCE_MS_CONFIG, Type.LONG, 100L, Range.between(0, 600_000), Importance.HIGH,
         DEBOUNCE_MS_DOC, PIPELINE, ++o, Width.SHORT, "Debounce");
+    def.define(DEBOUNCE_MODE_CONFIG, Type.STRING, "leading", ValidString.in("leading", "trailing"),
+        Importance.HIGH, DEBOUNCE_MODE_DOC, PIPELINE, ++o, Width.SHORT, "Debounce mode");
     def.define(DEBOUNCE_MAX_MS_CONFIG, Type.LONG, 1000L, Range.between(0, 3_600_000),
         Importance.HIGH, DEBOUNCE_MAX_MS_DOC, PIPELINE, ++o, Width.SHORT, "Debounce ceiling");
     def.define(FETCH_BATCH_SIZE_CONFIG, Type.INT, 500, Range.between(1, 50_000),
@@ -349,6 +377,12 @@ public final class BridgeConfig extends AbstractConfig {
         ERRORS_LOG_ENABLE_DOC, ERRORS, ++o, Width.SHORT, "Log errors");
 
     o = 0;
+    def.define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 2_000L, Range.between(0, 3_600_000),
+        Importance.MEDIUM, HEARTBEAT_INTERVAL_MS_DOC, OPERATIONS, ++o, Width.SHORT,
+        "Heartbeat interval");
+    def.define(HEARTBEAT_TOPIC_CONFIG, Type.STRING, "", new TopicNameValidator(true),
+        Importance.MEDIUM, HEARTBEAT_TOPIC_DOC, OPERATIONS, ++o, Width.MEDIUM,
+        "Heartbeat topic");
     def.define(HTTP_PORT_CONFIG, Type.INT, 8080, Range.between(-1, 65_535), Importance.MEDIUM,
         HTTP_PORT_DOC, OPERATIONS, ++o, Width.SHORT, "HTTP port");
     def.define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, 30_000L, Range.between(0, 3_600_000),
@@ -372,9 +406,19 @@ public final class BridgeConfig extends AbstractConfig {
   BridgeConfig(Map<String, ?> originals) {
     super(CONFIG, originals, false);
     String problem = debounceProblem(getLong(DEBOUNCE_MS_CONFIG), getLong(DEBOUNCE_MAX_MS_CONFIG));
+    if (problem == null) {
+      problem = heartbeatTopicProblem(getString(TOPIC_CONFIG), getString(HEARTBEAT_TOPIC_CONFIG));
+    }
     if (problem != null) {
       throw new ConfigException(problem);
     }
+  }
+
+  /** Heartbeats never go to the state topic, whose consumers would have to filter them. */
+  static String heartbeatTopicProblem(String topic, String heartbeatTopic) {
+    return topic.equals(heartbeatTopic)
+        ? HEARTBEAT_TOPIC_CONFIG + ": must differ from " + TOPIC_CONFIG + " (" + topic + ")"
+        : null;
   }
 
   /** The rule between keys that ConfigDef cannot express; null when it holds. */
@@ -467,6 +511,10 @@ public final class BridgeConfig extends AbstractConfig {
     return getLong(DEBOUNCE_MS_CONFIG);
   }
 
+  public DebounceMode debounceMode() {
+    return DebounceMode.valueOf(getString(DEBOUNCE_MODE_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
   public long debounceMaxMs() {
     return getLong(DEBOUNCE_MAX_MS_CONFIG);
   }
@@ -541,6 +589,16 @@ public final class BridgeConfig extends AbstractConfig {
 
   public boolean logErrors() {
     return getBoolean(ERRORS_LOG_ENABLE_CONFIG);
+  }
+
+  /** The heartbeat interval in ms; 0 when heartbeats are off. */
+  public long heartbeatIntervalMs() {
+    return getLong(HEARTBEAT_INTERVAL_MS_CONFIG);
+  }
+
+  public String heartbeatTopic() {
+    String t = getString(HEARTBEAT_TOPIC_CONFIG);
+    return t.isEmpty() ? topic() + ".heartbeat" : t;
   }
 
   public int httpPort() {

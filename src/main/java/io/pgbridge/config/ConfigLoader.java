@@ -132,6 +132,13 @@ public final class ConfigLoader {
     if (settle != null) {
       problems.add(settle);
     }
+    if (parsed.get(BridgeConfig.TOPIC_CONFIG) instanceof String topic
+        && parsed.get(BridgeConfig.HEARTBEAT_TOPIC_CONFIG) instanceof String heartbeatTopic) {
+      String problem = BridgeConfig.heartbeatTopicProblem(topic, heartbeatTopic);
+      if (problem != null) {
+        problems.add(problem);
+      }
+    }
     checkProducerSettings(declared, problems);
     if (!problems.isEmpty()) {
       throw new ConfigProblems(problems);

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.pgbridge.Versions;
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.ChangeSources.Op;
+import io.pgbridge.time.Ticker;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -35,10 +36,11 @@ public final class BridgeMetrics {
    */
   public static final List<String> ERROR_KINDS = List.of("listener", "database_fatal", "fetch",
       "kafka", "kafka_retriable", "kafka_fatal", "invalid_state", "record_too_large",
-      "deadletter", "checkpoint", "worker");
+      "deadletter", "checkpoint", "worker", "heartbeat", "republish");
 
   /** Lag buckets in seconds: fine below a second, where the debounce window lives. */
-  private static final Duration[] LAG_BUCKETS = durations(0.005, 0.01, 0.025, 0.05, 0.075, 0.1,
+  private static final Duration[] LAG_BUCKETS = durations(0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05, 0.075, 0.1,
       0.125, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60, 300);
   private static final Duration[] IO_BUCKETS = durations(0.0005, 0.001, 0.0025, 0.005, 0.01,
       0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
@@ -55,15 +57,31 @@ public final class BridgeMetrics {
   private final Counter catchup;
   private final Counter reconnects;
   private final Counter checkpoints;
+  private final Counter heartbeats;
+  private final Counter republished;
+  private final Counter republishRequests;
   private final Timer notificationLag;
   private final Timer commitLag;
   private final Timer fetchDuration;
   private final Timer produceDuration;
+  private final Timer notificationToFetch;
   private final DistributionSummary fetchBatch;
+  private final Ticker ticker;
+  private volatile long lastNotificationNanos;
+  private volatile long lastAckNanos;
 
   public BridgeMetrics(MeterRegistry registry, String bridgeId, ChangeSources sources) {
+    this(registry, bridgeId, sources, Ticker.SYSTEM);
+  }
+
+  /** {@code ticker} times the freshness gauges (seconds since the last notification, ack). */
+  public BridgeMetrics(MeterRegistry registry, String bridgeId, ChangeSources sources,
+      Ticker ticker) {
     this.registry = registry;
     this.tags = Tags.of("bridge", bridgeId);
+    this.ticker = ticker;
+    this.lastNotificationNanos = ticker.nanos();
+    this.lastAckNanos = lastNotificationNanos;
     Gauge.builder("pgbridge.build.info", () -> 1)
         .description("Versions of pgbridge and of the clients it runs (always 1)")
         .tags(tags).tag("version", Versions.pgbridge()).tag("kafka_clients",
@@ -95,16 +113,32 @@ public final class BridgeMetrics {
         "Sessions marked for publishing by catch-up after a start or reconnect");
     reconnects = counter("pgbridge.listener.reconnects", "Listener connections re-established");
     checkpoints = counter("pgbridge.checkpoints.stored", "Checkpoints stored");
+    heartbeats = counter("pgbridge.heartbeats", "Heartbeat records acknowledged by Kafka");
+    republished = counter("pgbridge.republish.sessions",
+        "Sessions marked for publishing again by republish requests");
+    republishRequests = counter("pgbridge.republish.requests.completed",
+        "Republish requests completed (every session they cover acknowledged)");
     notificationLag = lag("pgbridge.lag.notification.to.ack",
         "From receipt of the oldest notification a record covers to Kafka's acknowledgement");
     commitLag = lag("pgbridge.lag.commit.to.ack",
         "From the row's updated_at to Kafka's acknowledgement (includes clock skew)");
+    notificationToFetch = Timer.builder("pgbridge.lag.notification.to.fetch")
+        .description("From receipt of the oldest notification a record covers to the start of"
+            + " the fetch that read its state, per acknowledged record: the time spent in the"
+            + " debounce window and waiting for a worker")
+        .tags(tags).serviceLevelObjectives(LAG_BUCKETS).register(registry);
     fetchDuration = io("pgbridge.fetch.duration", "One batched state query");
     produceDuration = io("pgbridge.produce.duration", "From send to Kafka acknowledgement");
     fetchBatch = DistributionSummary.builder("pgbridge.fetch.batch.size")
         .description("Sessions per state query").tags(tags).baseUnit("sessions")
         .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
         .register(registry);
+    gauge("pgbridge.last.notification.age.seconds",
+        "Seconds since this instance last received a row-change notification (since start if"
+            + " never)", () -> (ticker.nanos() - lastNotificationNanos) / 1e9);
+    gauge("pgbridge.last.ack.age.seconds",
+        "Seconds since Kafka last acknowledged a record (state or tombstone) of this instance"
+            + " (since start if never)", () -> (ticker.nanos() - lastAckNanos) / 1e9);
   }
 
   public MeterRegistry registry() {
@@ -118,6 +152,12 @@ public final class BridgeMetrics {
   /** A notification for table {@code tableIndex}, operation {@code op}. */
   public void received(int tableIndex, Op op) {
     received[tableIndex * Op.values().length + op.ordinal()].increment();
+    lastNotificationNanos = ticker.nanos();
+  }
+
+  /** Kafka acknowledged a state record or tombstone at {@code nanos} (ticker time). */
+  public void acknowledged(long nanos) {
+    lastAckNanos = nanos;
   }
 
   /** Total row-change notifications received so far. */
@@ -183,6 +223,18 @@ public final class BridgeMetrics {
     return checkpoints;
   }
 
+  public Counter heartbeats() {
+    return heartbeats;
+  }
+
+  public Counter republished() {
+    return republished;
+  }
+
+  public Counter republishRequests() {
+    return republishRequests;
+  }
+
   public Timer notificationLag() {
     return notificationLag;
   }
@@ -197,6 +249,10 @@ public final class BridgeMetrics {
 
   public Timer produceDuration() {
     return produceDuration;
+  }
+
+  public Timer notificationToFetch() {
+    return notificationToFetch;
   }
 
   public void fetchBatch(int size) {

@@ -9,8 +9,18 @@ import io.pgbridge.coalesce.DueSession;
  */
 public interface PublishOutcome {
 
-  /** Published and acknowledged, skipped as unchanged, or dead-lettered: done. */
+  /** Published and acknowledged, or dead-lettered: done, and a record went out. */
   void done(DueSession session);
+
+  /**
+   * Published and acknowledged, but the session's last published version was not known before
+   * (the first record since start or takeover, a republish) and no INSERT of the session was
+   * seen: it may repeat what the topic held.
+   */
+  void refreshed(DueSession session);
+
+  /** Skipped: the fetched version was already published, so nothing was sent. Done. */
+  void unchanged(DueSession session);
 
   /** Failed for a reason that may pass (network, broker down, timeout): try again later. */
   void retry(DueSession session, Exception cause);

@@ -38,13 +38,16 @@ import org.slf4j.LoggerFactory;
 public final class StatePublisher {
 
   private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
+  /** An INSERT on the sessions table (table 0): the session has no earlier state on the topic. */
+  private static final long SESSION_INSERT = ChangeSources.bit(0, ChangeSources.Op.INSERT);
   /**
    * A missing row gets a tombstone only when something says the session existed: a DELETE on
-   * the sessions table (table 0), catch-up (the deletion log), or a version we published.
+   * the sessions table (table 0), catch-up (the deletion log), an operator's republish request,
+   * or a version we published.
    * Otherwise a notification naming a random id would put a tombstone for a key that never
    * existed on the topic.
    */
-  private static final long DELETION_EVIDENCE = ChangeSources.CATCHUP
+  private static final long DELETION_EVIDENCE = ChangeSources.CATCHUP | ChangeSources.REQUEST
       | ChangeSources.bit(0, ChangeSources.Op.DELETE) | ChangeSources.UNROUTED_DELETE;
 
   private final Producer<byte[], byte[]> producer;
@@ -52,6 +55,7 @@ public final class StatePublisher {
   private final RecordBuilder builder;
   private final ChangeSources sources;
   private final VersionCache versions;
+  private final AckedOffsets offsets;
   private final BridgeMetrics metrics;
   private final PublishOutcome outcome;
   private final ErrorPolicy errors;
@@ -66,13 +70,14 @@ public final class StatePublisher {
   private volatile boolean refusedSinceAck;
 
   public StatePublisher(Producer<byte[], byte[]> producer, String topic, RecordBuilder builder,
-      ChangeSources sources, VersionCache versions, BridgeMetrics metrics,
+      ChangeSources sources, VersionCache versions, AckedOffsets offsets, BridgeMetrics metrics,
       PublishOutcome outcome, ErrorPolicy errors, Ticker ticker, Clock clock) {
     this.producer = producer;
     this.topic = topic;
     this.builder = builder;
     this.sources = sources;
     this.versions = versions;
+    this.offsets = offsets;
     this.metrics = metrics;
     this.outcome = outcome;
     this.errors = errors;
@@ -93,15 +98,18 @@ public final class StatePublisher {
     return last == null || last == VersionCache.TOMBSTONE ? null : last;
   }
 
-  /** Publishes {@code batch}, whose current rows are {@code rows} (absent = deleted). */
-  public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows) {
+  /**
+   * Publishes {@code batch}, whose current rows are {@code rows} (absent = deleted), read by a
+   * fetch that started at {@code fetchStarted} (ticker nanos).
+   */
+  public void publish(List<DueSession> batch, Map<UUID, SessionRow> rows, long fetchStarted) {
     for (DueSession session : batch) {
       SessionRow row = rows.get(session.id());
       Long last = (session.sources() & ChangeSources.REPUBLISH) != 0 ? null
           : versions.get(session.id());
       if (alreadyPublished(session, row, last)) {
         metrics.skipped().increment();
-        outcome.done(session);
+        outcome.unchanged(session);
         continue;
       }
       String why = sources.describe(session.sources());
@@ -118,11 +126,16 @@ public final class StatePublisher {
           continue;
         }
       }
-      send(session, row, record);
+      // a record for a session whose last published version is unknown (the first since
+      // start or takeover, a republish) may only repeat what the topic holds; a session
+      // inserted since has no earlier state there, its record is new
+      boolean newState = last != null || (session.sources() & SESSION_INSERT) != 0;
+      send(session, row, record, newState, fetchStarted);
     }
   }
 
-  private void send(DueSession session, SessionRow row, StateRecord record) {
+  private void send(DueSession session, SessionRow row, StateRecord record,
+      boolean followsKnownVersion, long fetchStarted) {
     ProducerRecord<byte[], byte[]> producerRecord = toProducerRecord(topic, record);
     long sentAt = ticker.nanos();
     // an idle producer starts its stall clock with this send; after a failure it keeps running,
@@ -135,7 +148,16 @@ public final class StatePublisher {
       producer.send(producerRecord, (metadata, error) -> {
         outstanding.decrementAndGet();
         if (error == null) {
-          acknowledged(session, row, sentAt);
+          // before the session completes: a checkpoint stored once the watermark passes its
+          // change must see the offset of this record
+          if (offsets.acknowledged(metadata.partition(), metadata.offset())) {
+            log.warn("topic {} partition {} acknowledged offset {}, below an earlier one: the"
+                + " topic was deleted and created again. Sessions not published since are"
+                + " missing from it: run `pgbridge republish --all`; heartbeats carry no"
+                + " publishedUpTo until a republish of all sessions has finished", topic,
+                metadata.partition(), metadata.offset());
+          }
+          acknowledged(session, row, fetchStarted, sentAt, followsKnownVersion);
         } else {
           failed(session, row, record, error);
         }
@@ -146,11 +168,16 @@ public final class StatePublisher {
     }
   }
 
-  private void acknowledged(DueSession session, SessionRow row, long sentAt) {
+  private void acknowledged(DueSession session, SessionRow row, long fetchStarted, long sentAt,
+      boolean followsKnownVersion) {
     long now = ticker.nanos();
     lastProgress.set(now);
     failedSinceAck = false;
     refusedSinceAck = false;
+    metrics.acknowledged(now);
+    // the stages of this record's lag: waiting (window, worker), fetch and build, produce
+    metrics.notificationToFetch().record(Math.max(0, fetchStarted - session.firstReceivedNanos()),
+        TimeUnit.NANOSECONDS);
     metrics.produceDuration().record(now - sentAt, TimeUnit.NANOSECONDS);
     metrics.notificationLag().record(Math.max(0, now - session.firstReceivedNanos()),
         TimeUnit.NANOSECONDS);
@@ -165,7 +192,11 @@ public final class StatePublisher {
         metrics.commitLag().record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
       }
     }
-    outcome.done(session);
+    if (followsKnownVersion) {
+      outcome.done(session);
+    } else {
+      outcome.refreshed(session);
+    }
   }
 
   private void failed(DueSession session, SessionRow row, StateRecord record, Exception error) {

@@ -51,18 +51,29 @@ public final class TopicManager {
 
   private TopicManager() {}
 
+  /** What a topic is for, which says how it is created and which cleanup policy it needs. */
+  public enum Kind {
+    STATE("topic"), DEAD_LETTERS("dead letter topic"), HEARTBEAT("heartbeat topic");
+
+    final String label;
+
+    Kind(String label) {
+      this.label = label;
+    }
+  }
+
   /**
-   * A topic pgbridge may create: name, partitions, replication factor (-1: the broker's) and
-   * the topic configs it is created with; {@code cleanup.policy} among them is also what an
-   * existing topic is checked against.
+   * A topic pgbridge may create: what it is for, name, partitions, replication factor (-1: the
+   * broker's), the topic configs it is created with, and what to do when it is missing.
    */
-  public record TopicSpec(String name, int partitions, short replicationFactor,
-      Map<String, String> configs) {
+  public record TopicSpec(Kind kind, String name, int partitions, short replicationFactor,
+      Map<String, String> configs, String whenMissing) {
 
     /** The state topic: compacted, so that every session's latest state stays. */
     public static TopicSpec state(String name, int partitions, short replicationFactor) {
-      return new TopicSpec(name, partitions, replicationFactor,
-          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      return new TopicSpec(Kind.STATE, name, partitions, replicationFactor,
+          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT),
+          "create it (compacted) or set topic.creation.enable=true");
     }
 
     /**
@@ -71,14 +82,21 @@ public final class TopicManager {
      */
     public static TopicSpec deadLetters(String name, int partitions, short replicationFactor,
         long retentionMs) {
-      return new TopicSpec(name, partitions, replicationFactor, Map.of(
+      return new TopicSpec(Kind.DEAD_LETTERS, name, partitions, replicationFactor, Map.of(
           TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-          TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)));
+          TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)),
+          "create it (cleanup.policy=delete) or set topic.creation.enable=true");
     }
 
-    boolean compacted() {
-      return TopicConfig.CLEANUP_POLICY_COMPACT.equals(
-          configs.get(TopicConfig.CLEANUP_POLICY_CONFIG));
+    /** The heartbeat topic: one partition, compacted and deleted after {@code retentionMs}. */
+    public static TopicSpec heartbeat(String name, short replicationFactor, long retentionMs) {
+      return new TopicSpec(Kind.HEARTBEAT, name, 1, replicationFactor, Map.of(
+          TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
+              + TopicConfig.CLEANUP_POLICY_DELETE,
+          TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs),
+          TopicConfig.SEGMENT_MS_CONFIG, Long.toString(retentionMs)),
+          "create it (one partition, cleanup.policy=compact,delete), set"
+              + " topic.creation.enable=true, or turn heartbeats off with heartbeat.interval.ms=0");
     }
   }
 
@@ -94,21 +112,32 @@ public final class TopicManager {
   }
 
   /**
+   * Ensures the heartbeat topic exists: created (when allowed) with one partition, compacted
+   * so that a new consumer finds each bridge's latest heartbeat, and deleting after
+   * {@code retentionMs} so that a bridge gone for longer leaves no heartbeat to trust.
+   */
+  public static void ensureHeartbeatTopic(Map<String, Object> adminProps, String topic,
+      boolean create, short replicationFactor, long retentionMs, long timeoutMs)
+      throws TopicProblem, InterruptedException {
+    ensure(adminProps, TopicSpec.heartbeat(topic, replicationFactor, retentionMs), create,
+        timeoutMs);
+  }
+
+  /**
    * Ensures the topic of {@code spec} exists, creating it as specified when {@code create};
    * returns a warning text when it exists with another cleanup policy than the spec's.
    */
   public static Optional<String> ensure(Map<String, Object> adminProps, TopicSpec spec,
       boolean create, long timeoutMs) throws TopicProblem, InterruptedException {
     String topic = spec.name();
-    String kind = spec.compacted() ? "topic" : "dead letter topic";
+    String kind = spec.kind().label;
     Admin admin = Admin.create(withTimeout(adminProps, timeoutMs));
     try {
       Set<String> names = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
       if (!names.contains(topic)) {
         if (!create) {
-          throw new TopicProblem(kind + " '" + topic + "' does not exist: create it ("
-              + spec.configs().get(TopicConfig.CLEANUP_POLICY_CONFIG) + ") or set"
-              + " topic.creation.enable=true", null);
+          throw new TopicProblem(kind + " '" + topic + "' does not exist: "
+              + spec.whenMissing(), null);
         }
         short rf = spec.replicationFactor();
         NewTopic nt = new NewTopic(topic, Optional.of(spec.partitions()),
@@ -124,19 +153,22 @@ public final class TopicManager {
         }
         return Optional.empty();
       }
+      if (spec.kind() == Kind.HEARTBEAT) {
+        return Optional.empty();
+      }
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
       Config config = admin.describeConfigs(List.of(resource)).all()
           .get(timeoutMs, TimeUnit.MILLISECONDS).get(resource);
       ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
       boolean compacted = policy != null
           && policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT);
-      if (spec.compacted() && !compacted) {
+      if (spec.kind() == Kind.STATE && !compacted) {
         return Optional.of("topic '" + topic + "' has cleanup.policy="
             + (policy == null ? "?" : policy.value()) + ", not compact: old states of every"
             + " session are kept until retention deletes them, and a new consumer may miss a"
             + " session's latest state once it is older than retention");
       }
-      if (!spec.compacted() && compacted) {
+      if (spec.kind() == Kind.DEAD_LETTERS && compacted) {
         return Optional.of("dead letter topic '" + topic + "' has cleanup.policy="
             + policy.value() + ": compaction keeps only the last dead letter of each session;"
             + " use cleanup.policy=delete");

@@ -190,7 +190,10 @@ class StartupErrorsIT {
     String topic = "badinput-deleting-" + UUID.randomUUID();
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-          .configs(Map.of("cleanup.policy", "delete")))).all().get(30, TimeUnit.SECONDS);
+          .configs(Map.of("cleanup.policy", "delete")),
+          // heartbeats are on by default: their topic must exist too
+          new NewTopic(topic + ".heartbeat", Optional.of(1), Optional.empty())))
+          .all().get(30, TimeUnit.SECONDS);
     }
     Map<String, String> settings = harness.settings(Map.of("topic", topic));
     assertThat(cli(settings, "check")).as(stderr()).isEqualTo(ExitCodes.OK);

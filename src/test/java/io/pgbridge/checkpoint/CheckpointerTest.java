@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgbridge.BridgeState;
 import io.pgbridge.coalesce.ChangeSources;
+import io.pgbridge.coalesce.DebounceMode;
 import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.ManualTicker;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -27,7 +29,7 @@ class CheckpointerTest {
 
   private final ManualTicker ticker = new ManualTicker();
   private final BridgeState state = new BridgeState();
-  private final SessionCoalescer coalescer = new SessionCoalescer(ticker, 0, 0,
+  private final SessionCoalescer coalescer = new SessionCoalescer(ticker, DebounceMode.TRAILING, 0, 0,
       new Backoff(1, 1, () -> 0));
   private final List<String> barriers = new ArrayList<>();
   private final List<String> stored = new ArrayList<>();
@@ -38,12 +40,13 @@ class CheckpointerTest {
     ChangeSources sources = new ChangeSources(List.of("generation_sessions"));
     checkpointer = new Checkpointer(new Checkpointer.Store() {
       @Override
-      public String beginBarrier(String channel, String payload) {
+      public CheckpointStore.Barrier beginBarrier(String channel, String payload) {
         String id = payload.substring(payload.indexOf(":\"") + 2, payload.lastIndexOf('"'));
         barriers.add(id);
         // the listener receives the barrier once every earlier change was marked
         checkpointer.barrierArrived(id, coalescer.lastSeq());
-        return "100:" + (100 + barriers.size()) + ":";
+        return new CheckpointStore.Barrier("100:" + (100 + barriers.size()) + ":",
+            Instant.EPOCH);
       }
 
       @Override
@@ -51,7 +54,7 @@ class CheckpointerTest {
         stored.add(snapshot);
       }
     }, coalescer, state, new BridgeMetrics(new SimpleMeterRegistry(), "t", sources), ticker,
-        "generation_updates", "test", 1_000);
+        "generation_updates", "test", 1_000, (barrier, generation) -> { });
     state.connected(true);
     state.role(BridgeState.Role.LEADER);
     state.catchUpDone(state.newGeneration());

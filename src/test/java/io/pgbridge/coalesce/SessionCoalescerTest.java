@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class SessionCoalescerTest {
 
@@ -34,8 +36,13 @@ class SessionCoalescerTest {
     /** Always the ceiling of the jitter range: 200 ms, 400 ms, 800 ms, ... capped at 5 s. */
     private final Backoff retry = new Backoff(200, 5_000, () -> 1.0);
 
+    /** Trailing mode, as most behaviour below (single flight, retries, watermark) is shared. */
     private SessionCoalescer coalescer(long windowMs, long ceilingMs) {
-        return new SessionCoalescer(ticker, windowMs, ceilingMs, retry);
+        return new SessionCoalescer(ticker, DebounceMode.TRAILING, windowMs, ceilingMs, retry);
+    }
+
+    private SessionCoalescer leading(long windowMs, long ceilingMs) {
+        return new SessionCoalescer(ticker, DebounceMode.LEADING, windowMs, ceilingMs, retry);
     }
 
     /** Moves the ticker to {@code ms} after its start (tests here start at 0). */
@@ -135,7 +142,7 @@ class SessionCoalescerTest {
     void measuresWindowAndCeilingAcrossTickerOverflow() {
         // System.nanoTime() has an arbitrary origin: only differences are meaningful.
         ManualTicker wrapping = new ManualTicker(Long.MAX_VALUE - TimeUnit.MILLISECONDS.toNanos(500));
-        SessionCoalescer c = new SessionCoalescer(wrapping, 100, 1000, retry);
+        SessionCoalescer c = new SessionCoalescer(wrapping, DebounceMode.TRAILING, 100, 1000, retry);
         c.mark(A, SESSION_UPDATE);
         wrapping.advanceMillis(50);
         c.mark(A, SESSION_UPDATE);
@@ -148,7 +155,7 @@ class SessionCoalescerTest {
     @Test
     void ceilingIsMeasuredAcrossTickerOverflow() {
         ManualTicker wrapping = new ManualTicker(Long.MAX_VALUE - TimeUnit.MILLISECONDS.toNanos(500));
-        SessionCoalescer c = new SessionCoalescer(wrapping, 100, 1000, retry);
+        SessionCoalescer c = new SessionCoalescer(wrapping, DebounceMode.TRAILING, 100, 1000, retry);
         for (int i = 0; i < 20; i++) {
             c.mark(A, SESSION_UPDATE);
             assertThat(c.pollDue(10)).isEmpty();
@@ -161,6 +168,238 @@ class SessionCoalescerTest {
     void rejectsNegativeWindowAndCeilingBelowWindow() {
         assertThatThrownBy(() -> coalescer(-1, 100)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> coalescer(100, 99)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- leading edge ----
+
+    @Test
+    void leadingChangeOfAQuietSessionIsDueAtOnce() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        List<DueSession> due = c.pollDue(10);
+        assertThat(ids(due)).as("no window open: no wait").containsExactly(A);
+        assertThat(due.get(0).firstReceivedNanos()).isZero();
+    }
+
+    @Test
+    void leadingChangesInsideTheWindowMergeIntoOneRecordAtItsEnd() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        at(2);
+        assertThat(ids(c.pollDue(10))).containsExactly(A); // the window opens at the take: 2 ms
+        at(5);
+        c.complete(A, Completion.PUBLISHED);
+        at(20);
+        c.mark(A, TODO_INSERT);
+        at(60);
+        c.mark(A, SESSION_UPDATE);
+        at(101);
+        assertThat(c.pollDue(10)).as("window open until 102 ms").isEmpty();
+        at(102);
+        List<DueSession> due = c.pollDue(10);
+        assertThat(ids(due)).containsExactly(A);
+        assertThat(due.get(0).sources()).isEqualTo(TODO_INSERT | SESSION_UPDATE);
+        assertThat(due.get(0).firstReceivedNanos()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+
+    @Test
+    void leadingRefreshOfASessionWhoseVersionWasUnknownOpensNoWindow() {
+        // the first record after a start repeats what the topic may hold; the change that
+        // follows it at once must not wait for a window
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, TODO_INSERT);
+        c.pollDue(10);
+        at(1);
+        c.mark(A, SESSION_UPDATE);
+        at(2);
+        c.complete(A, Completion.REFRESHED);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        at(3);
+        c.complete(A, Completion.PUBLISHED);
+        at(4);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(c.pollDue(10)).as("a record after a known version opens the window").isEmpty();
+        assertThat(c.lowWatermark()).isEqualTo(3);
+    }
+
+    @Test
+    void leadingChangeAfterTheWindowEndedIsDueAtOnceAgain() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        c.pollDue(10);
+        at(3);
+        c.complete(A, Completion.PUBLISHED);
+        at(100);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(ids(c.pollDue(10))).as("the window [0, 100) has ended").containsExactly(A);
+    }
+
+    @Test
+    void leadingHotSessionPublishesOncePerWindow() {
+        SessionCoalescer c = leading(100, 1000);
+        List<Long> takes = new ArrayList<>();
+        for (long t = 0; t < 1000; t += 10) {
+            at(t);
+            c.mark(A, SESSION_UPDATE);
+            for (DueSession s : c.pollDue(10)) {
+                takes.add(TimeUnit.NANOSECONDS.toMillis(ticker.nanos()));
+                at(t + 1);
+                c.complete(s.id(), Completion.PUBLISHED);
+            }
+        }
+        assertThat(takes).as("a change every 10 ms, a record every 100 ms")
+                .containsExactly(0L, 100L, 200L, 300L, 400L, 500L, 600L, 700L, 800L, 900L);
+    }
+
+    @Test
+    void leadingUnchangedFlightOpensNoWindow() {
+        // a child-row notification fetched first finds the version unchanged: the raw_state
+        // refresh right after it must not wait for a window nothing was published in
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, TODO_INSERT);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        at(1);
+        c.mark(A, SESSION_UPDATE);
+        at(2);
+        c.complete(A, Completion.UNCHANGED);
+        List<DueSession> due = c.pollDue(10);
+        assertThat(ids(due)).as("due at completion").containsExactly(A);
+        assertThat(due.get(0).sources()).isEqualTo(SESSION_UPDATE);
+    }
+
+    @Test
+    void leadingChangeDuringAPublishingFlightGoesAtTheWindowEndOrAtOnceIfItPassed() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        c.pollDue(10);
+        at(10);
+        c.mark(A, SESSION_UPDATE);
+        at(20);
+        c.complete(A, Completion.PUBLISHED);
+        at(99);
+        assertThat(c.pollDue(10)).isEmpty();
+        at(100);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        at(150);
+        c.mark(A, SESSION_UPDATE); // inside the window opened at the take at 100
+        at(260); // a slow flight: its window (100-200) ended before it completed
+        c.complete(A, Completion.PUBLISHED);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+    }
+
+    @Test
+    void leadingWindowIsRememberedAfterTheEntryIsGoneAndForgottenOnceItEnds() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        c.pollDue(10);
+        c.complete(A, Completion.PUBLISHED);
+        assertThat(c.pendingCount()).as("nothing pending while only a window is open").isZero();
+        assertThat(c.dirtyCount()).isZero();
+        at(50);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(c.pollDue(10)).isEmpty();
+        at(100);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        c.complete(A, Completion.PUBLISHED);
+        at(200);
+        c.pollDue(10); // prunes ended windows
+        c.mark(B, SESSION_UPDATE);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(ids(c.pollDue(10))).containsExactlyInAnyOrder(A, B);
+    }
+
+    @Test
+    void leadingWindowsAreBoundedBySessionsPublishedWithinOneWindow() {
+        SessionCoalescer c = leading(100, 1000);
+        for (int i = 0; i < 10_000; i++) {
+            at(i / 100); // 100 sessions published per millisecond, from 0 to 99 ms
+            c.mark(new UUID(1, i), SESSION_UPDATE);
+            c.pollDue(10).forEach(s -> c.complete(s.id(), Completion.PUBLISHED));
+        }
+        assertThat(c.pendingCount()).isZero();
+        at(150);
+        assertThat(c.pollDue(10)).isEmpty();
+        assertThat(c.openWindows()).as("windows of sessions published after 50 ms").isEqualTo(4_900);
+        c.mark(new UUID(1, 9_999), SESSION_UPDATE);
+        assertThat(c.pollDue(10)).as("published at 99 ms: window open until 199").isEmpty();
+        at(199);
+        assertThat(c.pollDue(10)).hasSize(1);
+        at(1_000);
+        c.pollDue(10);
+        assertThat(c.openWindows()).isZero();
+    }
+
+    @Test
+    void leadingZeroWindowIsDueAtOnceEvenRightAfterAPublish() {
+        SessionCoalescer c = leading(0, 1000);
+        c.mark(A, SESSION_UPDATE);
+        c.pollDue(10);
+        c.complete(A, Completion.PUBLISHED);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+    }
+
+    @Test
+    void leadingFailedFlightIsRetriedAfterBackoffAndOpensNoWindow() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        c.pollDue(10);
+        at(5);
+        c.complete(A, Completion.FAILED);
+        at(204);
+        assertThat(c.pollDue(10)).isEmpty();
+        at(205);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        at(206);
+        c.complete(A, Completion.UNCHANGED);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(ids(c.pollDue(10))).as("nothing was published: no window").containsExactly(A);
+    }
+
+    @Test
+    void leadingWatermarkCoversMarksWaitingForTheWindowEnd() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE); // 1
+        c.pollDue(10);
+        c.complete(A, Completion.PUBLISHED);
+        assertThat(c.lowWatermark()).isEqualTo(2);
+        at(10);
+        c.mark(A, SESSION_UPDATE); // 2, waits for the window
+        c.mark(B, SESSION_UPDATE); // 3, at once
+        c.pollDue(10).forEach(s -> c.complete(s.id(), Completion.UNCHANGED));
+        assertThat(c.lowWatermark()).as("A's change waits in the window, still owed").isEqualTo(2);
+        at(100);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+        assertThat(c.lowWatermark()).isEqualTo(2);
+        c.complete(A, Completion.PUBLISHED);
+        assertThat(c.lowWatermark()).isEqualTo(4);
+    }
+
+    @Test
+    void leadingFlushMakesWindowedChangesDueNow() {
+        SessionCoalescer c = leading(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        c.pollDue(10);
+        c.complete(A, Completion.PUBLISHED);
+        at(10);
+        c.mark(A, SESSION_UPDATE);
+        assertThat(c.pollDue(10)).isEmpty();
+        c.flush();
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
+    }
+
+    @Test
+    void trailingModeIgnoresUnchangedVersusPublished() {
+        SessionCoalescer c = coalescer(100, 1000);
+        c.mark(A, SESSION_UPDATE);
+        at(100);
+        c.pollDue(10);
+        c.complete(A, Completion.PUBLISHED);
+        c.mark(A, SESSION_UPDATE);
+        at(199);
+        assertThat(c.pollDue(10)).isEmpty();
+        at(200);
+        assertThat(ids(c.pollDue(10))).containsExactly(A);
     }
 
     // ---- single flight ----
@@ -575,7 +814,7 @@ class SessionCoalescerTest {
     @Test
     @Timeout(10)
     void awaitDueReturnsEmptyWhenItsTimeoutExpires() throws InterruptedException {
-        SessionCoalescer c = new SessionCoalescer(Ticker.SYSTEM, 60_000, 60_000, retry);
+        SessionCoalescer c = new SessionCoalescer(Ticker.SYSTEM, DebounceMode.TRAILING, 60_000, 60_000, retry);
         c.mark(A, SESSION_UPDATE);
         assertThat(c.awaitDue(10, TimeUnit.MILLISECONDS.toNanos(1))).isEmpty();
         assertThat(c.pendingCount()).isEqualTo(1);
@@ -604,11 +843,12 @@ class SessionCoalescerTest {
 
     // ---- concurrency ----
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(DebounceMode.class)
     @Timeout(60)
-    void drainsEverythingUnderConcurrentMarkingTakingAndFailing() throws Exception {
+    void drainsEverythingUnderConcurrentMarkingTakingAndFailing(DebounceMode mode) throws Exception {
         ManualTicker stepping = ManualTicker.stepping(Duration.ofNanos(100_000));
-        SessionCoalescer c = new SessionCoalescer(stepping, 1, 5, new Backoff(1, 2, () -> 1.0));
+        SessionCoalescer c = new SessionCoalescer(stepping, mode, 1, 5, new Backoff(1, 2, () -> 1.0));
         UUID[] sessions = new UUID[1000];
         for (int i = 0; i < sessions.length; i++) {
             sessions[i] = new UUID(0, i);
@@ -641,13 +881,16 @@ class SessionCoalescerTest {
                             if (!inFlight.add(s.id())) {
                                 doubleFlights.incrementAndGet();
                             }
-                            // every 7th completion fails: retries are part of the traffic
-                            boolean ok = completions.incrementAndGet() % 7 != 0;
-                            if (ok) {
+                            // every 7th completion fails and every 5th finds nothing new:
+                            // retries and unchanged states are part of the traffic
+                            int n = completions.incrementAndGet();
+                            Completion outcome = n % 7 == 0 ? Completion.FAILED
+                                    : n % 5 == 0 ? Completion.UNCHANGED : Completion.PUBLISHED;
+                            if (outcome != Completion.FAILED) {
                                 published.add(s.id());
                             }
                             inFlight.remove(s.id());
-                            c.complete(s.id(), ok);
+                            c.complete(s.id(), outcome);
                         }
                     }
                 } catch (Throwable e) {

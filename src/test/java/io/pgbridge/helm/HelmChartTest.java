@@ -216,7 +216,7 @@ class HelmChartTest {
 
     assertThat(alerts).containsOnlyKeys("PgbridgeNoLeader", "PgbridgeListenerDisconnected",
         "PgbridgeLagHigh", "PgbridgeRecordsDeadLettered", "PgbridgeNotificationQueueFilling",
-        "PgbridgeCheckpointStale");
+        "PgbridgeCheckpointStale", "PgbridgeNothingAcknowledged");
     alerts.forEach((alert, expr) -> {
       Set<String> metrics = MetricsContract.metricsIn(expr);
       assertThat(metrics).as("%s: %s", alert, expr).isNotEmpty()
@@ -236,6 +236,14 @@ class HelmChartTest {
         .containsExactly("pgbridge_records_deadlettered_total");
     assertThat(MetricsContract.metricsIn(alerts.get("PgbridgeListenerDisconnected")))
         .containsExactly("pgbridge_listener_connected");
+    // leader, notifications arriving, sessions waiting, and nothing acknowledged
+    assertThat(MetricsContract.metricsIn(alerts.get("PgbridgeNothingAcknowledged")))
+        .containsExactlyInAnyOrder("pgbridge_last_ack_age_seconds", "pgbridge_leader",
+            "pgbridge_last_notification_age_seconds", "pgbridge_dirty_sessions",
+            "pgbridge_inflight_sessions");
+    assertThat(alerts.get("PgbridgeNothingAcknowledged")).contains("pgbridge_leader{")
+        .contains("== 1").contains("pgbridge_last_notification_age_seconds{")
+        .contains("} < 60)").endsWith("> 120");
   }
 
   @Test
@@ -269,7 +277,8 @@ class HelmChartTest {
     }
     assertThat(titles).contains("Throughput", "Lag: notification to Kafka ack",
         "Coalescing ratio (notifications per record)", "Dirty and in-flight sessions",
-        "Errors by kind", "Leader per pod");
+        "Errors by kind", "Leader per pod", "Lag by stage p50", "Lag by stage p99",
+        "Freshness (leader)", "Heartbeats and republish");
     exprsByPanel.forEach((title, exprs) -> exprs.forEach(expr ->
         assertThat(MetricsContract.metricsIn(expr)).as("%s: %s", title, expr).isNotEmpty()
             .allMatch(m -> m.startsWith("pgbridge_"))
@@ -283,6 +292,14 @@ class HelmChartTest {
     assertThat(String.join("\n", exprsByPanel.get("Errors by kind"))).contains("by (kind)");
     assertThat(String.join("\n", exprsByPanel.get("Leader per pod")))
         .contains("by (pod)", "pgbridge_leader");
+    for (String stages : List.of("Lag by stage p50", "Lag by stage p99")) {
+      assertThat(exprsByPanel.get(stages)).hasSize(4);
+      assertThat(String.join("\n", exprsByPanel.get(stages))).contains(
+          "pgbridge_lag_notification_to_fetch_seconds_bucket", "pgbridge_fetch_duration_seconds_bucket",
+          "pgbridge_produce_duration_seconds_bucket", "pgbridge_lag_notification_to_ack_seconds_bucket");
+    }
+    assertThat(String.join("\n", exprsByPanel.get("Freshness (leader)")))
+        .contains("pgbridge_last_notification_age_seconds", "pgbridge_last_ack_age_seconds");
   }
 
   @ParameterizedTest

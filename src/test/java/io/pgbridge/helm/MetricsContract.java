@@ -21,7 +21,10 @@ final class MetricsContract {
       "pgbridge_records_deadlettered_total",
       "pgbridge_catchup_sessions_total",
       "pgbridge_listener_reconnects_total",
-      "pgbridge_errors_total");
+      "pgbridge_errors_total",
+      "pgbridge_heartbeats_total",
+      "pgbridge_republish_sessions_total",
+      "pgbridge_republish_requests_completed_total");
 
   static final Set<String> GAUGES = Set.of(
       "pgbridge_dirty_sessions",
@@ -30,11 +33,14 @@ final class MetricsContract {
       "pgbridge_leader",
       "pgbridge_checkpoint_age_seconds",
       "pgbridge_notification_queue_usage_ratio",
-      "pgbridge_build_info");
+      "pgbridge_build_info",
+      "pgbridge_last_notification_age_seconds",
+      "pgbridge_last_ack_age_seconds");
 
   static final Set<String> HISTOGRAMS = Set.of(
       "pgbridge_lag_notification_to_ack_seconds",
       "pgbridge_lag_commit_to_ack_seconds",
+      "pgbridge_lag_notification_to_fetch_seconds",
       "pgbridge_fetch_duration_seconds",
       "pgbridge_produce_duration_seconds");
 

@@ -41,6 +41,10 @@ class AdminEndpointsIT {
       bridge.start();
       // ready means listening: a row written before that is published by the catch-up, not
       // by a notification, and the notification count below would be 0
+      long listening = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!bridge.state().caughtUp() && System.nanoTime() < listening) {
+        Thread.sleep(20);
+      }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (get(base + AdminServer.READY_PATH).statusCode() != 200
           && System.nanoTime() < deadline) {
@@ -70,6 +74,13 @@ class AdminEndpointsIT {
           .contains("pgbridge_checkpoint_age_seconds{")
           .contains("pgbridge_notification_queue_usage_ratio{")
           .contains("pgbridge_records_skipped_total")
+          .contains("pgbridge_lag_notification_to_fetch_seconds_bucket{bridge=\"pgbridge\",le=\"0.001\"}")
+          .contains("pgbridge_last_notification_age_seconds{")
+          .contains("pgbridge_last_ack_age_seconds{")
+          .contains("pgbridge_heartbeats_total{")
+          .contains("pgbridge_republish_sessions_total{")
+          .contains("pgbridge_republish_requests_completed_total{")
+          .doesNotContain("pgbridge_lag_notification_to_fetch_seconds{bridge=\"pgbridge\",quantile")
           .contains("kafka_producer_")
           .contains("jvm_memory_used_bytes")
           .contains("pgbridge_build_info{bridge=\"pgbridge\",kafka_clients=\"")
@@ -93,6 +104,9 @@ class AdminEndpointsIT {
       assertThat(status.get("listener").get("connected").asBoolean()).isTrue();
       assertThat(status.has("checkpoint")).isTrue();
       assertThat(status.has("dirtySessions")).isTrue();
+      assertThat(status.get("heartbeat").get("topic").asText()).isEqualTo(h.heartbeatTopic());
+      assertThat(status.get("heartbeat").get("intervalMs").asLong()).isEqualTo(2000);
+      assertThat(status.has("republish")).as("null while no request runs").isTrue();
       assertThat(status.toString()).doesNotContain(h.settings(Map.of())
           .get("database.password") + "\"");
     } finally {

@@ -39,6 +39,7 @@ class StatePublisherReadinessTest {
   private final ChangeSources sources = new ChangeSources(List.of("generation_sessions"));
   private final StatePublisher publisher = new StatePublisher(producer, "t",
       new RecordBuilder(ValueFormat.ENVELOPE, false), sources, new VersionCache(100),
+      new AckedOffsets(),
       new BridgeMetrics(new SimpleMeterRegistry(), "test", sources), new PublishOutcome() {
         @Override
         public void done(DueSession session) {}
@@ -48,6 +49,12 @@ class StatePublisherReadinessTest {
 
         @Override
         public void fatal(DueSession session, Exception cause) {}
+
+        @Override
+        public void refreshed(DueSession session) {}
+
+        @Override
+        public void unchanged(DueSession session) {}
       }, new ErrorPolicy(false, null, false), ticker, Clock.systemUTC());
   private long version;
 
@@ -55,7 +62,7 @@ class StatePublisherReadinessTest {
     UUID id = UUID.randomUUID();
     DueSession due = new DueSession(id, ChangeSources.CATCHUP, ticker.nanos());
     publisher.publish(List.of(due), Map.of(id, new SessionRow(id, UUID.randomUUID(),
-        ++version, Instant.now(), "{}".getBytes(StandardCharsets.UTF_8))));
+        ++version, Instant.now(), "{}".getBytes(StandardCharsets.UTF_8))), ticker.nanos());
   }
 
   @Test

@@ -17,6 +17,9 @@ import java.util.Map;
  */
 public final class BridgeHarness {
 
+  private static final Map<String, String> HEARTBEAT_TOPIC =
+      Map.of("cleanup.policy", "compact,delete", "retention.ms", "3600000");
+
   private final String jdbcUrl;
   private final String topic;
   private final TestInfra.Postgres server;
@@ -30,11 +33,16 @@ public final class BridgeHarness {
     this.topic = topic;
   }
 
-  /** Creates database {@code name}, applies the migrations and creates a topic. */
+  /**
+   * Creates database {@code name}, applies the migrations and creates a topic and its heartbeat
+   * topic ({@code <topic>.heartbeat}, which heartbeats, on by default, need).
+   */
   public static BridgeHarness create(String name, int partitions) throws SQLException {
     String url = TestInfra.createDatabase(name);
+    String topic = TestInfra.newTopic(name.replace('_', '-'), partitions);
+    TestInfra.createTopic(topic + ".heartbeat", 1, HEARTBEAT_TOPIC);
     BridgeHarness h = new BridgeHarness(TestInfra.postgres(), url, TestInfra.kafkaBootstrap(),
-        TestInfra.newTopic(name.replace('_', '-'), partitions));
+        topic);
     h.migrate();
     return h;
   }
@@ -42,11 +50,12 @@ public final class BridgeHarness {
   /**
    * Like {@link #create(String, int)} but on a server and broker of the caller's (fault tests
    * restart or kill them): creates database {@code name} on {@code server} and uses
-   * {@code topic}, which must exist on {@code bootstrap}.
+   * {@code topic}, which must exist on {@code bootstrap}; creates its heartbeat topic there.
    */
   public static BridgeHarness create(TestInfra.Postgres server, String name, String bootstrap,
       String topic) throws SQLException {
     String url = TestInfra.createDatabase(server, name);
+    TestInfra.createTopic(bootstrap, topic + ".heartbeat", 1, HEARTBEAT_TOPIC);
     BridgeHarness h = new BridgeHarness(server, url, bootstrap, topic);
     h.migrate();
     return h;
@@ -115,5 +124,10 @@ public final class BridgeHarness {
 
   public TopicReader reader() {
     return new TopicReader(bootstrap, topic);
+  }
+
+  /** The heartbeat topic of {@link #topic()} with the default {@code heartbeat.topic}. */
+  public String heartbeatTopic() {
+    return topic + ".heartbeat";
   }
 }

@@ -125,6 +125,17 @@ public final class TestInfra {
         return name;
     }
 
+    /** Creates topic {@code name} exactly as named on the shared broker. */
+    public static void createTopic(String name, int partitions, Map<String, String> configs) {
+        KAFKA.get().createTopic(name, partitions, configs);
+    }
+
+    /** Creates topic {@code name} exactly as named on another broker. */
+    public static void createTopic(String bootstrapServers, String name, int partitions,
+            Map<String, String> configs) {
+        new AdminKafka(bootstrapServers).createTopic(name, partitions, configs);
+    }
+
     /** The same JDBC URL pointing at another database; query parameters are kept. */
     static String jdbcUrlFor(String jdbcUrl, String database) {
         int query = jdbcUrl.indexOf('?');

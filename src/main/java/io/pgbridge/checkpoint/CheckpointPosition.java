@@ -1,0 +1,47 @@
+package io.pgbridge.checkpoint;
+
+import io.pgbridge.heartbeat.PositionSource;
+import io.pgbridge.heartbeat.PublishedPosition;
+import io.pgbridge.publish.AckedOffsets;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The notify source's published position: the last checkpoint this instance stored, its
+ * snapshot's database time, and the acknowledged offsets at the moment it was stored. Every
+ * change visible in a stored snapshot was acknowledged before it was stored, so its record lies
+ * below those offsets. A checkpoint stored before the current listener generation's offsets were
+ * seeded (a previous leader's records could lie above this instance's own) keeps the previous
+ * position, and a position from before the topic was found re-created is no position at all.
+ * Told by the checkpoint thread, read by the heartbeat thread; thread-safe.
+ */
+public final class CheckpointPosition implements PositionSource, Checkpointer.StoredListener {
+
+  private final AckedOffsets offsets;
+  private final AtomicReference<Held> current = new AtomicReference<>();
+
+  private record Held(long epoch, PublishedPosition position) {}
+
+  public CheckpointPosition(AckedOffsets offsets) {
+    this.offsets = offsets;
+  }
+
+  @Override
+  public void stored(CheckpointStore.Barrier barrier, long generation) {
+    offsets.snapshotIfSeeded(generation).ifPresent(o -> current.set(new Held(o.epoch(),
+        new PublishedPosition(barrier.takenAt(), barrier.snapshot(), o.offsets()))));
+  }
+
+  @Override
+  public String sourceName() {
+    return "notify";
+  }
+
+  @Override
+  public Optional<PublishedPosition> current() {
+    Held held = current.get();
+    // offsets of a topic since deleted and created again say nothing about the new one
+    return held == null || held.epoch() != offsets.epoch() ? Optional.empty()
+        : Optional.of(held.position());
+  }
+}
