@@ -63,11 +63,13 @@ public final class BridgeHarness {
 
   /**
    * A harness on database {@code jdbcUrl} of the shared server as it is (the caller installs
-   * its schema and migrates), with a new topic named after {@code topicPrefix}.
+   * its schema and migrates), with a new topic named after {@code topicPrefix} and its
+   * heartbeat topic.
    */
   public static BridgeHarness existing(String jdbcUrl, String topicPrefix) {
-    return new BridgeHarness(TestInfra.postgres(), jdbcUrl, TestInfra.kafkaBootstrap(),
-        TestInfra.newTopic(topicPrefix, 1));
+    String topic = TestInfra.newTopic(topicPrefix, 1);
+    TestInfra.createTopic(topic + ".heartbeat", 1, HEARTBEAT_TOPIC);
+    return new BridgeHarness(TestInfra.postgres(), jdbcUrl, TestInfra.kafkaBootstrap(), topic);
   }
 
   private void migrate() throws SQLException {
