@@ -7,6 +7,7 @@ import io.pgbridge.Bridge;
 import io.pgbridge.cli.ExitCodes;
 import io.pgbridge.cli.Main;
 import io.pgbridge.config.ConfigLoader;
+import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.SessionWriter;
 import io.pgbridge.testing.TestInfra;
 import io.pgbridge.testing.TopicReader;
@@ -110,6 +111,7 @@ class MigratePrintIT {
     p.put("kafka.bootstrap.servers", TestInfra.kafkaBootstrap());
     p.put("topic", topic);
     p.put("http.port", "-1");
+    BridgeHarness.createHeartbeatTopic(topic);
     Path file = dir.resolve(topic + ".properties");
     try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       p.store(w, null);

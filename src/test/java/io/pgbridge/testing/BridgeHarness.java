@@ -68,8 +68,16 @@ public final class BridgeHarness {
    */
   public static BridgeHarness existing(String jdbcUrl, String topicPrefix) {
     String topic = TestInfra.newTopic(topicPrefix, 1);
-    TestInfra.createTopic(topic + ".heartbeat", 1, HEARTBEAT_TOPIC);
+    createHeartbeatTopic(topic);
     return new BridgeHarness(TestInfra.postgres(), jdbcUrl, TestInfra.kafkaBootstrap(), topic);
+  }
+
+  /**
+   * Creates the heartbeat topic of state topic {@code topic} ({@code <topic>.heartbeat}) on the
+   * shared broker, as an operator would for a bridge with the default {@code heartbeat.topic}.
+   */
+  public static void createHeartbeatTopic(String topic) {
+    TestInfra.createTopic(topic + ".heartbeat", 1, HEARTBEAT_TOPIC);
   }
 
   private void migrate() throws SQLException {
