@@ -151,8 +151,12 @@ abstract class Client {
       try {
         write(entry, () -> {
           metrics.sent(entry.type());
+          long now = clockMs.getAsLong();
           if (entry.recordTimestampMs() > 0) {
-            metrics.sendLag(clockMs.getAsLong() - entry.recordTimestampMs());
+            metrics.sendLag(now - entry.recordTimestampMs());
+          }
+          if (entry.receivedMs() > 0) {
+            metrics.fanoutLag(now - entry.receivedMs());
           }
           if (!state.compareAndSet(0, 1)) {
             schedule();

@@ -1,6 +1,7 @@
 package io.pgbridge.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgbridge.consumer.Change;
 import io.pgbridge.consumer.HeartbeatTracker;
 import io.pgbridge.consumer.Liveness;
 import io.pgbridge.consumer.Position;
@@ -75,7 +76,13 @@ public final class Gateway implements AutoCloseable {
     this.materializer = new StateMaterializer(new StateMaterializer.Settings(
         config.kafkaClientProperties(), config.topic(), config.heartbeatTopic(), 100, 1_000),
         view, heartbeats, clock::millis);
-    this.fanout = new Fanout(view, metrics, config.maxSubscriptions());
+    this.fanout = new Fanout(view, metrics, config.maxSubscriptions(), clock::millis);
+    // first, so that it times the record's arrival, not the fan-out after it
+    view.addListener(change -> {
+      if (change.kind() != Change.Kind.EVICTED && change.timestampMs() > 0) {
+        metrics.receiveLag(clock.millis() - change.timestampMs());
+      }
+    });
     view.addListener(fanout);
     metrics.bind(materializer, view, fanout::subscriptions, fanout::clients);
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -159,7 +166,7 @@ public final class Gateway implements AutoCloseable {
       Instant now = clock.instant();
       String text = Protocol.heartbeat(now, liveness, materializer.caughtUp(),
           config.clientHeartbeatMs(), position);
-      OutboundQueue.Entry beat = new OutboundQueue.Entry("\u0000heartbeat", 0, text, -1,
+      OutboundQueue.Entry beat = new OutboundQueue.Entry("\u0000heartbeat", 0, text, -1, -1,
           "heartbeat", position.encode());
       for (Client c : fanout.clients) {
         if (c.id % HEARTBEAT_SLOTS != slot) {

@@ -14,9 +14,12 @@ import java.util.Map;
  */
 final class OutboundQueue {
 
-  /** One message to send; {@code recordTimestampMs} is -1 for control messages. */
-  record Entry(String key, long seq, String text, long recordTimestampMs, String type,
-      String eventId) {}
+  /**
+   * One message to send. {@code recordTimestampMs} (the record's append) and {@code receivedMs}
+   * (when the gateway's consumer applied it) are -1 for snapshot and control messages.
+   */
+  record Entry(String key, long seq, String text, long recordTimestampMs, long receivedMs,
+      String type, String eventId) {}
 
   enum Offer {
     ADDED, REPLACED, IGNORED, FULL

@@ -33,7 +33,7 @@ class FanoutTest {
       new RecordDecoder(RecordContract.ValueFormat.ENVELOPE, "status"),
       RetentionPolicy.keepAll(10_000));
   private final GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-  private final Fanout fanout = new Fanout(view, metrics, 100);
+  private final Fanout fanout = new Fanout(view, metrics, 100, () -> 0L);
   private long offset;
 
   {
