@@ -6,6 +6,7 @@ import io.pgbridge.consumer.SessionState;
 import io.pgbridge.consumer.StateListener;
 import io.pgbridge.consumer.StateView;
 import io.pgbridge.consumer.Tombstone;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +18,8 @@ import java.util.function.LongSupplier;
 /**
  * Who watches what, and the delivery of every change to them. As a {@link StateListener} it runs
  * on the consumer thread: it builds each change's message once and offers it to the queues of
- * the clients subscribed to the session or its project (and allowed to see that project);
+ * the clients subscribed to the session or its project (and allowed to see that project),
+ * who all share its bytes;
  * offering never blocks. {@link #subscribe} runs on a request thread: it checks the limits and
  * the client's rights, then registers the client and queues the current states in one
  * {@link StateView#consistently} cut, so no change falls between snapshot and live updates.
@@ -94,10 +96,11 @@ final class Fanout implements StateListener {
       return;
     }
     boolean update = change.kind() == Change.Kind.UPDATED;
-    String text = update ? Protocol.state(change.state())
-        : Protocol.deleted(change.sessionId(), change.projectId(), "tombstone");
-    OutboundQueue.Entry entry = new OutboundQueue.Entry(change.sessionId(), change.seq(), text,
-        change.timestampMs(), clockMs.getAsLong(), update ? "state" : "deleted", null);
+    byte[] message = update ? Protocol.stateUtf8(change.state())
+        : Protocol.deleted(change.sessionId(), change.projectId(), "tombstone")
+            .getBytes(StandardCharsets.UTF_8);
+    OutboundQueue.Entry entry = new OutboundQueue.Entry(change.sessionId(), change.seq(),
+        message, change.timestampMs(), clockMs.getAsLong(), update ? "state" : "deleted", null);
     deliver(direct, change.projectId(), entry);
     deliver(project, change.projectId(), entry);
   }
@@ -254,8 +257,8 @@ final class Fanout implements StateListener {
   }
 
   private static OutboundQueue.Entry stateEntry(SessionState s) {
-    return new OutboundQueue.Entry(s.sessionId(), s.seq(), Protocol.state(s), -1, -1, "state",
-        null);
+    return new OutboundQueue.Entry(s.sessionId(), s.seq(), Protocol.stateUtf8(s), -1, -1,
+        "state", null);
   }
 
   private static OutboundQueue.Entry deletedEntry(String id, String project, String reason,
