@@ -40,6 +40,7 @@ public final class BenchCommand {
                   [--subscribers N] [--fanout N] [--sessions-per-project N] [--rates R,R,..|none]
                   [--seconds S] [--warmup S] [--memory-sessions N] [--state-bytes B]
                   [--gateway-heap SIZE] [--gateway-opts "JVM OPTIONS"] [--gateway-classpath CP]
+                  [--gateway-set key=value,key=value]
                   [--broker process|in-process] [--out FILE.md]
       """;
 
@@ -70,7 +71,8 @@ public final class BenchCommand {
             "database-user", "database-password", "kafka", "out"), Set.of()), out);
         case "gateway" -> GatewayBench.run(new BenchArgs(rest, Set.of("subscribers", "fanout",
             "sessions-per-project", "rates", "seconds", "warmup", "memory-sessions",
-            "state-bytes", "gateway-heap", "gateway-opts", "gateway-classpath", "broker", "out"),
+            "state-bytes", "gateway-heap", "gateway-opts", "gateway-classpath", "gateway-set", "broker",
+            "out"),
             Set.of()), out);
         default -> {
           err.println("unknown bench subcommand '" + sub + "'\n");

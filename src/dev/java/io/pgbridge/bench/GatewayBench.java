@@ -53,7 +53,8 @@ final class GatewayBench {
       double p99, double p999, double max, double receiveLagP99, double fanoutLagP99,
       double gatewayLagP99,
       double skipped, double cpu,
-      double generatorCpu, double brokerCpu, int open, String load) {}
+      double generatorCpu, double brokerCpu, double cpuMicrosPerMessage, double gcPauses,
+      double gcPauseMs, int open, String load) {}
 
   /** CPU seconds this JVM (Kafka, producer, subscribers) has used so far. */
   private static double ownCpuSeconds() {
@@ -114,7 +115,7 @@ final class GatewayBench {
         Runtime.getRuntime().availableProcessors(), load()));
     try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
         GatewayProcess gateway = GatewayProcess.start(bootstrap, topic, heap, gatewayOptions,
-            gatewayClassPath, Map.of("client.queue.max.sessions", "10000"))) {
+            gatewayClassPath, gatewaySettings())) {
       RecordBuilder builder = new RecordBuilder(ValueFormat.ENVELOPE, false);
       String pad = "x".repeat(Math.max(0, stateBytes - 160));
       gateway.awaitReady(Duration.ofMinutes(2));
@@ -162,18 +163,20 @@ final class GatewayBench {
         line("");
         line("| records/s | deliveries/s offered | received | append→receive p50 | p99 | p99.9"
             + " | max | gateway receive lag p99 | gateway fan-out p99 | gateway send lag p99"
-            + " | skipped | gateway CPU | generator CPU | broker CPU | open | load |");
-        line("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            + " | skipped | gateway CPU | CPU per message | gateway GC pauses | generator CPU"
+            + " | broker CPU | open | load |");
+        line("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         load(producer, builder, topic, hot, hotProject, versions, pad, rates.get(0), warmup,
             subs, gateway, kafka);
         for (int rate : rates) {
           Phase p = load(producer, builder, topic, hot, hotProject, versions, pad, rate, seconds,
               subs, gateway, kafka);
           line(String.format(Locale.ROOT, "| %,d | %,d | %,d (%.1f%%) | %.1f ms | **%.1f ms**"
-              + " | %.1f ms | %.0f ms | ≤ %.0f ms | ≤ %.0f ms | ≤ %.0f ms | %,.0f | %.0f%% | %.0f%%"
-              + " | %s | %,d | %s |", p.rate, p.rate * fanout, p.received,
+              + " | %.1f ms | %.0f ms | ≤ %.0f ms | ≤ %.0f ms | ≤ %.0f ms | %,.0f | %.0f%% | %.0f µs"
+              + " | %.0f, %.0f ms | %.0f%% | %s | %,d | %s |", p.rate, p.rate * fanout, p.received,
               100.0 * p.received / Math.max(1, p.produced * fanout), p.p50, p.p99, p.p999, p.max,
-              p.receiveLagP99, p.fanoutLagP99, p.gatewayLagP99, p.skipped, p.cpu * 100, p.generatorCpu * 100,
+              p.receiveLagP99, p.fanoutLagP99, p.gatewayLagP99, p.skipped, p.cpu * 100,
+              p.cpuMicrosPerMessage, p.gcPauses, p.gcPauseMs, p.generatorCpu * 100,
               Double.isNaN(p.brokerCpu) ? "(in generator)"
                   : String.format(Locale.ROOT, "%.0f%%", p.brokerCpu * 100), p.open, p.load));
         }
@@ -185,6 +188,21 @@ final class GatewayBench {
     }
     writeReport();
     return 0;
+  }
+
+  /** The gateway's settings: the benchmark's own, then {@code --gateway-set k=v,k=v}. */
+  private Map<String, String> gatewaySettings() {
+    Map<String, String> settings = new java.util.LinkedHashMap<>();
+    settings.put("client.queue.max.sessions", "10000");
+    String more = args.get("gateway-set", "");
+    for (String kv : more.isBlank() ? new String[0] : more.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--gateway-set takes key=value[,key=value], got " + kv);
+      }
+      settings.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return settings;
   }
 
   private void writeReport() throws java.io.IOException {
@@ -237,6 +255,9 @@ final class GatewayBench {
         - GatewayProcess.sum(before, "pgbridge_gateway_messages_skipped_total");
     double lagP99 = bucketPercentile(before, after, "pgbridge_gateway_send_lag_seconds", 0.99)
         * 1000;
+    double messages = delta(before, after, "pgbridge_gateway_messages_sent_total\\{[^}]*\\}");
+    double gcPauses = delta(before, after, "jvm_gc_pause_seconds_count\\{[^}]*\\}");
+    double gcSeconds = delta(before, after, "jvm_gc_pause_seconds_sum\\{[^}]*\\}");
     double receiveP99 = bucketPercentile(before, after, "pgbridge_gateway_receive_lag_seconds",
         0.99) * 1000;
     double fanoutP99 = bucketPercentile(before, after, "pgbridge_gateway_fanout_lag_seconds",
@@ -246,7 +267,12 @@ final class GatewayBench {
         h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, receiveP99, fanoutP99,
         lagP99,
         skipped, cpu,
-        generatorCpu, brokerCpu, subs.open(), load0 + " → " + load());
+        generatorCpu, brokerCpu, cpu * elapsed * 1e6 / Math.max(1, messages),
+        gcPauses, gcSeconds * 1000, subs.open(), load0 + " → " + load());
+  }
+
+  private static double delta(String before, String after, String regex) {
+    return GatewayProcess.sum(after, regex) - GatewayProcess.sum(before, regex);
   }
 
   /**
