@@ -56,8 +56,12 @@ final class GatewayProcess implements AutoCloseable {
     Files.writeString(config, props);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC",
+        "-Xmx" + heap, "-Xms" + heap,
         "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
+    // G1 unless the options choose a collector (two would stop the JVM from starting)
+    if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+      command.add("-XX:+UseG1GC");
+    }
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", classPath,
         "io.pgbridge.gateway.GatewayMain", "run", "--config", config.toString()));
