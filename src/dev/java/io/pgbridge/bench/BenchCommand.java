@@ -39,7 +39,9 @@ public final class BenchCommand {
                   append-to-receipt latency, heap per session and per connection
                   [--subscribers N] [--fanout N] [--sessions-per-project N] [--rates R,R,..|none]
                   [--seconds S] [--warmup S] [--memory-sessions N] [--state-bytes B]
-                  [--gateway-heap SIZE] [--out FILE.md]
+                  [--gateway-heap SIZE] [--gateway-opts "JVM OPTIONS"] [--gateway-classpath CP]
+                  [--gateway-set key=value,key=value]
+                  [--broker process|in-process] [--out FILE.md]
       """;
 
   private BenchCommand() {}
@@ -69,7 +71,9 @@ public final class BenchCommand {
             "database-user", "database-password", "kafka", "out"), Set.of()), out);
         case "gateway" -> GatewayBench.run(new BenchArgs(rest, Set.of("subscribers", "fanout",
             "sessions-per-project", "rates", "seconds", "warmup", "memory-sessions",
-            "state-bytes", "gateway-heap", "kafka", "out"), Set.of()), out);
+            "state-bytes", "gateway-heap", "gateway-opts", "gateway-classpath", "gateway-set", "broker",
+            "out"),
+            Set.of()), out);
         default -> {
           err.println("unknown bench subcommand '" + sub + "'\n");
           err.print(USAGE);

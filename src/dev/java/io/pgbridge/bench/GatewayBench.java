@@ -1,7 +1,6 @@
 package io.pgbridge.bench;
 
 import io.pgbridge.config.BridgeConfig.ValueFormat;
-import io.pgbridge.embedded.EmbeddedKafkaCluster;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StateRecord;
@@ -51,8 +50,11 @@ final class GatewayBench {
   }
 
   private record Phase(int rate, int seconds, long produced, long received, double p50,
-      double p99, double p999, double max, double gatewayLagP99, double skipped, double cpu,
-      double generatorCpu, int open, String load) {}
+      double p99, double p999, double max, double receiveLagP99, double fanoutLagP99,
+      double gatewayLagP99,
+      double skipped, double cpu,
+      double generatorCpu, double brokerCpu, double cpuMicrosPerMessage, double gcPauses,
+      double gcPauseMs, int open, String load) {}
 
   /** CPU seconds this JVM (Kafka, producer, subscribers) has used so far. */
   private static double ownCpuSeconds() {
@@ -61,6 +63,19 @@ final class GatewayBench {
   }
 
   private int run() throws Exception {
+    String brokerMode = args.get("broker", "process");
+    List<String> gatewayOptions = args.get("gateway-opts", "").isBlank() ? List.of()
+        : List.of(args.get("gateway-opts", "").trim().split("\\s+"));
+    String gatewayClassPath = args.get("gateway-classpath", System.getProperty("java.class.path"));
+    String topic = "bench-gateway-" + UUID.randomUUID().toString().substring(0, 8);
+    try (BenchBroker kafka = BenchBroker.start(brokerMode)) {
+      kafka.createTopic(topic, 6, Map.of("cleanup.policy", "compact"));
+      return run(kafka, topic, gatewayOptions, gatewayClassPath);
+    }
+  }
+
+  private int run(BenchBroker kafka, String topic, List<String> gatewayOptions,
+      String gatewayClassPath) throws Exception {
     int subscribers = args.getInt("subscribers", 10_000);
     int fanout = args.getInt("fanout", 10);
     int perProject = args.getInt("sessions-per-project", 10);
@@ -77,16 +92,7 @@ final class GatewayBench {
       }
     }
     int projects = subscribers / fanout;
-    String kafkaAddress = args.get("kafka", null);
-    EmbeddedKafkaCluster kafka = kafkaAddress == null ? EmbeddedKafkaCluster.start() : null;
-    String bootstrap = kafka != null ? kafka.bootstrapServers() : kafkaAddress;
-    String topic = "bench-gateway-" + UUID.randomUUID().toString().substring(0, 8);
-    if (kafka != null) {
-      kafka.createTopic(topic, 6, Map.of("cleanup.policy", "compact"));
-    } else {
-      throw new IllegalArgumentException("--kafka: create the topic yourself is not supported;"
-          + " run without --kafka for the embedded broker");
-    }
+    String bootstrap = kafka.bootstrapServers();
     List<UUID> projectIds = new ArrayList<>();
     List<UUID> hot = new ArrayList<>();
     List<UUID> hotProject = new ArrayList<>();
@@ -103,13 +109,13 @@ final class GatewayBench {
     line("");
     line(String.format(Locale.ROOT, "%d subscribers (one WebSocket each, one project each), %d"
         + " per project, %d projects x %d sessions; %d sessions in memory in all; states of"
-        + " ~%d bytes; gateway heap %s; %d s per rate after %d s warm-up; %d cores, load %s",
-        subscribers, fanout, projects, perProject, Math.max(memorySessions, hot.size()),
-        stateBytes, heap, seconds, warmup, Runtime.getRuntime().availableProcessors(),
-        load()));
+        + " ~%d bytes; gateway heap %s; Kafka broker %s; %d s per rate after %d s warm-up;"
+        + " %d cores, load %s", subscribers, fanout, projects, perProject,
+        Math.max(memorySessions, hot.size()), stateBytes, heap, kafka.mode(), seconds, warmup,
+        Runtime.getRuntime().availableProcessors(), load()));
     try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
-        GatewayProcess gateway = GatewayProcess.start(bootstrap, topic, heap,
-            Map.of("client.queue.max.sessions", "10000"))) {
+        GatewayProcess gateway = GatewayProcess.start(bootstrap, topic, heap, gatewayOptions,
+            gatewayClassPath, gatewaySettings())) {
       RecordBuilder builder = new RecordBuilder(ValueFormat.ENVELOPE, false);
       String pad = "x".repeat(Math.max(0, stateBytes - 160));
       gateway.awaitReady(Duration.ofMinutes(2));
@@ -156,32 +162,47 @@ final class GatewayBench {
         }
         line("");
         line("| records/s | deliveries/s offered | received | append→receive p50 | p99 | p99.9"
-            + " | max | gateway send lag p99 | skipped | gateway CPU | generator CPU | open |"
-            + " load |");
-        line("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            + " | max | gateway receive lag p99 | gateway fan-out p99 | gateway send lag p99"
+            + " | skipped | gateway CPU | CPU per message | gateway GC pauses | generator CPU"
+            + " | broker CPU | open | load |");
+        line("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         load(producer, builder, topic, hot, hotProject, versions, pad, rates.get(0), warmup,
-            subs, gateway);
+            subs, gateway, kafka);
         for (int rate : rates) {
           Phase p = load(producer, builder, topic, hot, hotProject, versions, pad, rate, seconds,
-              subs, gateway);
+              subs, gateway, kafka);
           line(String.format(Locale.ROOT, "| %,d | %,d | %,d (%.1f%%) | %.1f ms | **%.1f ms**"
-              + " | %.1f ms | %.0f ms | ≤ %.0f ms | %,.0f | %.0f%% | %.0f%% | %,d | %s |",
-              p.rate, p.rate * fanout, p.received,
+              + " | %.1f ms | %.0f ms | ≤ %.0f ms | ≤ %.0f ms | ≤ %.0f ms | %,.0f | %.0f%% | %.0f µs"
+              + " | %.0f, %.0f ms | %.0f%% | %s | %,d | %s |", p.rate, p.rate * fanout, p.received,
               100.0 * p.received / Math.max(1, p.produced * fanout), p.p50, p.p99, p.p999, p.max,
-              p.gatewayLagP99, p.skipped, p.cpu * 100, p.generatorCpu * 100, p.open, p.load));
+              p.receiveLagP99, p.fanoutLagP99, p.gatewayLagP99, p.skipped, p.cpu * 100,
+              p.cpuMicrosPerMessage, p.gcPauses, p.gcPauseMs, p.generatorCpu * 100,
+              Double.isNaN(p.brokerCpu) ? "(in generator)"
+                  : String.format(Locale.ROOT, "%.0f%%", p.brokerCpu * 100), p.open, p.load));
         }
         line("");
         line(String.format(Locale.ROOT, "subscribers closed by the gateway or the network: %d;"
             + " gateway clients dropped: %.0f", subs.closed.get(), GatewayProcess.sum(
                 gateway.get("/metrics"), "pgbridge_gateway_clients_dropped_total\\{[^}]*\\}")));
       }
-    } finally {
-      if (kafka != null) {
-        kafka.close();
-      }
     }
     writeReport();
     return 0;
+  }
+
+  /** The gateway's settings: the benchmark's own, then {@code --gateway-set k=v,k=v}. */
+  private Map<String, String> gatewaySettings() {
+    Map<String, String> settings = new java.util.LinkedHashMap<>();
+    settings.put("client.queue.max.sessions", "10000");
+    String more = args.get("gateway-set", "");
+    for (String kv : more.isBlank() ? new String[0] : more.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--gateway-set takes key=value[,key=value], got " + kv);
+      }
+      settings.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return settings;
   }
 
   private void writeReport() throws java.io.IOException {
@@ -194,9 +215,10 @@ final class GatewayBench {
 
   private Phase load(KafkaProducer<byte[], byte[]> producer, RecordBuilder builder, String topic,
       List<UUID> hot, List<UUID> hotProject, long[] versions, String pad, int rate, int seconds,
-      BenchSubscribers subs, GatewayProcess gateway) throws Exception {
+      BenchSubscribers subs, GatewayProcess gateway, BenchBroker kafka) throws Exception {
     String before = gateway.get("/metrics");
     double cpu0 = gateway.cpuSeconds();
+    double broker0 = kafka.cpuSeconds();
     double own0 = ownCpuSeconds();
     long received0 = subs.states.sum();
     subs.latencyMicros.reset();
@@ -228,14 +250,29 @@ final class GatewayBench {
     double elapsed = (System.nanoTime() - start) / 1e9;
     double cpu = (gateway.cpuSeconds() - cpu0) / elapsed;
     double generatorCpu = (ownCpuSeconds() - own0) / elapsed;
+    double brokerCpu = (kafka.cpuSeconds() - broker0) / elapsed;
     double skipped = GatewayProcess.sum(after, "pgbridge_gateway_messages_skipped_total")
         - GatewayProcess.sum(before, "pgbridge_gateway_messages_skipped_total");
     double lagP99 = bucketPercentile(before, after, "pgbridge_gateway_send_lag_seconds", 0.99)
         * 1000;
+    double messages = delta(before, after, "pgbridge_gateway_messages_sent_total\\{[^}]*\\}");
+    double gcPauses = delta(before, after, "jvm_gc_pause_seconds_count\\{[^}]*\\}");
+    double gcSeconds = delta(before, after, "jvm_gc_pause_seconds_sum\\{[^}]*\\}");
+    double receiveP99 = bucketPercentile(before, after, "pgbridge_gateway_receive_lag_seconds",
+        0.99) * 1000;
+    double fanoutP99 = bucketPercentile(before, after, "pgbridge_gateway_fanout_lag_seconds",
+        0.99) * 1000;
     return new Phase(rate, seconds, produced, subs.states.sum() - received0,
         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-        h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, lagP99, skipped, cpu,
-        generatorCpu, subs.open(), load0 + " → " + load());
+        h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, receiveP99, fanoutP99,
+        lagP99,
+        skipped, cpu,
+        generatorCpu, brokerCpu, cpu * elapsed * 1e6 / Math.max(1, messages),
+        gcPauses, gcSeconds * 1000, subs.open(), load0 + " → " + load());
+  }
+
+  private static double delta(String before, String after, String regex) {
+    return GatewayProcess.sum(after, regex) - GatewayProcess.sum(before, regex);
   }
 
   /**

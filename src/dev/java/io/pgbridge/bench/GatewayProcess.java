@@ -33,8 +33,12 @@ final class GatewayProcess implements AutoCloseable {
     this.port = port;
   }
 
-  static GatewayProcess start(String bootstrap, String topic, String heap, Map<String, String> more)
-      throws IOException {
+  /**
+   * Starts the gateway with {@code jvmOptions} after the heap settings (e.g. a GC log or a
+   * flight recording) on {@code classPath} (this JVM's, or another build's to compare).
+   */
+  static GatewayProcess start(String bootstrap, String topic, String heap,
+      List<String> jvmOptions, String classPath, Map<String, String> more) throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -52,9 +56,14 @@ final class GatewayProcess implements AutoCloseable {
     Files.writeString(config, props);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC",
-        "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-        "-cp", System.getProperty("java.class.path"),
+        "-Xmx" + heap, "-Xms" + heap,
+        "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
+    // G1 unless the options choose a collector (two would stop the JVM from starting)
+    if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+      command.add("-XX:+UseG1GC");
+    }
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", classPath,
         "io.pgbridge.gateway.GatewayMain", "run", "--config", config.toString()));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "bench-gateway.log")
@@ -119,7 +128,12 @@ final class GatewayProcess implements AutoCloseable {
 
   /** CPU seconds (user + system) the gateway process has used so far. */
   double cpuSeconds() throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+    return cpuSeconds(pid());
+  }
+
+  /** CPU seconds (user + system) process {@code pid} has used so far, from {@code /proc}. */
+  static double cpuSeconds(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }

@@ -1,6 +1,7 @@
 package io.pgbridge.gateway;
 
 import io.pgbridge.gateway.auth.Principal;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -15,14 +16,17 @@ import org.slf4j.LoggerFactory;
 /**
  * One connected watcher (a WebSocket or an SSE stream) with what it subscribed to and its
  * {@link OutboundQueue}. Changes are offered from the consumer thread (and subscribe snapshots
- * from request threads) and never block: at most one write is in flight per client, and the
- * next is started from the send executor when it completes. A client so slow that its queue
+ * from request threads) and never block: at most one write is in flight per client (all that
+ * waits, up to a batch, in one write), and the next is started from the send executor when it
+ * completes. A client so slow that its queue
  * fills is disconnected instead of growing memory. Subclasses write one message to their
  * transport and close it.
  */
 abstract class Client {
 
   private static final Logger log = LoggerFactory.getLogger(Client.class);
+  static final int BATCH_MESSAGES = 32;
+  static final int BATCH_BYTES = 64 * 1024;
 
   final long id;
   final Principal principal;
@@ -49,8 +53,12 @@ abstract class Client {
 
   abstract String transport();
 
-  /** Writes one message; exactly one of the two runs when the write completed. */
-  abstract void write(OutboundQueue.Entry entry, Runnable done, Consumer<Throwable> failed);
+  /**
+   * Writes the messages in order, as one write where the transport can; exactly one of
+   * {@code done} (all were written) or {@code failed} runs, once.
+   */
+  abstract void write(List<OutboundQueue.Entry> entries, Runnable done,
+      Consumer<Throwable> failed);
 
   /** Closes the transport with a reason (WebSocket close code, or the end of the SSE stream). */
   abstract void closeTransport(int code, String reason);
@@ -127,32 +135,40 @@ abstract class Client {
   }
 
   /**
-   * Writes what is waiting, one message at a time. A write that completes at once (the socket
-   * took it) goes straight on to the next message in this task; one that completes later
-   * schedules a new task from its callback. So a client with several messages waiting does not
-   * go to the back of the executor's queue after each, behind every other client.
+   * Writes what is waiting: all of it that fits one batch ({@value #BATCH_MESSAGES} messages,
+   * {@value #BATCH_BYTES} bytes) goes out as one socket write, so a client with several
+   * messages waiting costs one write and one completion, not one each. A write that completes
+   * at once (the socket took it) goes straight on to the next batch in this task; one that
+   * completes later schedules a new task from its callback. So a client with more waiting does
+   * not go to the back of the executor's queue after each write, behind every other client.
    */
   private void sendNext() {
     while (true) {
-      OutboundQueue.Entry next;
+      List<OutboundQueue.Entry> batch;
       lock.lock();
       try {
-        next = closed ? null : queue.poll();
-        if (next == null) {
+        batch = closed ? List.of() : queue.drain(BATCH_MESSAGES, BATCH_BYTES);
+        if (batch.isEmpty()) {
           sending = false;
           return;
         }
       } finally {
         lock.unlock();
       }
-      OutboundQueue.Entry entry = next;
+      List<OutboundQueue.Entry> written = batch;
       // 0: in flight; 1: completed inside write(); 2: write() returned first
       AtomicInteger state = new AtomicInteger();
       try {
-        write(entry, () -> {
-          metrics.sent(entry.type());
-          if (entry.recordTimestampMs() > 0) {
-            metrics.sendLag(clockMs.getAsLong() - entry.recordTimestampMs());
+        write(written, () -> {
+          long now = clockMs.getAsLong();
+          for (OutboundQueue.Entry entry : written) {
+            metrics.sent(entry.type());
+            if (entry.recordTimestampMs() > 0) {
+              metrics.sendLag(now - entry.recordTimestampMs());
+            }
+            if (entry.receivedMs() > 0) {
+              metrics.fanoutLag(now - entry.receivedMs());
+            }
           }
           if (!state.compareAndSet(0, 1)) {
             schedule();

@@ -6,17 +6,20 @@ import io.pgbridge.consumer.SessionState;
 import io.pgbridge.consumer.StateListener;
 import io.pgbridge.consumer.StateView;
 import io.pgbridge.consumer.Tombstone;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Who watches what, and the delivery of every change to them. As a {@link StateListener} it runs
  * on the consumer thread: it builds each change's message once and offers it to the queues of
- * the clients subscribed to the session or its project (and allowed to see that project);
+ * the clients subscribed to the session or its project (and allowed to see that project),
+ * who all share its bytes;
  * offering never blocks. {@link #subscribe} runs on a request thread: it checks the limits and
  * the client's rights, then registers the client and queues the current states in one
  * {@link StateView#consistently} cut, so no change falls between snapshot and live updates.
@@ -29,15 +32,17 @@ final class Fanout implements StateListener {
   private final StateView view;
   private final GatewayMetrics metrics;
   private final int maxSubscriptions;
+  private final LongSupplier clockMs;
   private final Map<String, Set<Client>> bySession = new ConcurrentHashMap<>();
   private final Map<String, Set<Client>> byProject = new ConcurrentHashMap<>();
   final Set<Client> clients = ConcurrentHashMap.newKeySet();
   private final AtomicLong controlSeq = new AtomicLong();
 
-  Fanout(StateView view, GatewayMetrics metrics, int maxSubscriptions) {
+  Fanout(StateView view, GatewayMetrics metrics, int maxSubscriptions, LongSupplier clockMs) {
     this.view = view;
     this.metrics = metrics;
     this.maxSubscriptions = maxSubscriptions;
+    this.clockMs = clockMs;
   }
 
   void add(Client c) {
@@ -91,10 +96,11 @@ final class Fanout implements StateListener {
       return;
     }
     boolean update = change.kind() == Change.Kind.UPDATED;
-    String text = update ? Protocol.state(change.state())
-        : Protocol.deleted(change.sessionId(), change.projectId(), "tombstone");
-    OutboundQueue.Entry entry = new OutboundQueue.Entry(change.sessionId(), change.seq(), text,
-        change.timestampMs(), update ? "state" : "deleted", null);
+    byte[] message = update ? Protocol.stateUtf8(change.state())
+        : Protocol.deleted(change.sessionId(), change.projectId(), "tombstone")
+            .getBytes(StandardCharsets.UTF_8);
+    OutboundQueue.Entry entry = new OutboundQueue.Entry(change.sessionId(), change.seq(),
+        message, change.timestampMs(), clockMs.getAsLong(), update ? "state" : "deleted", null);
     deliver(direct, change.projectId(), entry);
     deliver(project, change.projectId(), entry);
   }
@@ -251,13 +257,14 @@ final class Fanout implements StateListener {
   }
 
   private static OutboundQueue.Entry stateEntry(SessionState s) {
-    return new OutboundQueue.Entry(s.sessionId(), s.seq(), Protocol.state(s), -1, "state", null);
+    return new OutboundQueue.Entry(s.sessionId(), s.seq(), Protocol.stateUtf8(s), -1, -1,
+        "state", null);
   }
 
   private static OutboundQueue.Entry deletedEntry(String id, String project, String reason,
       long seq) {
-    return new OutboundQueue.Entry(id, seq, Protocol.deleted(id, project, reason), -1, "deleted",
-        null);
+    return new OutboundQueue.Entry(id, seq, Protocol.deleted(id, project, reason), -1, -1,
+        "deleted", null);
   }
 
   /** A control message with a key of its own, so it never replaces a session's entry. */
@@ -268,6 +275,6 @@ final class Fanout implements StateListener {
   /** A control message that, on SSE, also moves the stream's event id to {@code eventId}. */
   OutboundQueue.Entry control(String type, String text, String eventId) {
     return new OutboundQueue.Entry("\u0000" + type + ":" + controlSeq.incrementAndGet(), 0, text,
-        -1, type, eventId);
+        -1, -1, type, eventId);
   }
 }

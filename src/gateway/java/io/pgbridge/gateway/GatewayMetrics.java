@@ -19,7 +19,8 @@ import java.util.function.ToIntFunction;
 /**
  * The gateway's Prometheus metrics, all prefixed {@code pgbridge_gateway_}: connected clients by
  * transport, subscriptions, messages sent by type and skipped (superseded while waiting), send
- * lag from the record's timestamp to the completed socket write, refusals and dropped clients by
+ * lag from the record's timestamp to the completed socket write (and, to tell the path to the
+ * gateway from the fan-out, to the consumer applying the record), refusals and dropped clients by
  * reason, and the consumer side (sessions held, records by outcome, evictions, lag in records,
  * caught up, the bridge's liveness). Counters are thread-safe; gauges read live values.
  */
@@ -31,6 +32,8 @@ public final class GatewayMetrics {
   private final Map<String, Counter> refused = new ConcurrentHashMap<>();
   private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
   private final Timer sendLag;
+  private final Timer receiveLag;
+  private final Timer fanoutLag;
 
   GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -39,6 +42,18 @@ public final class GatewayMetrics {
         .register(registry);
     sendLag = Timer.builder("pgbridge_gateway_send_lag")
         .description("record timestamp (append to the state topic) to the completed socket write")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+    receiveLag = Timer.builder("pgbridge_gateway_receive_lag")
+        .description("record timestamp (append to the state topic) to the gateway's consumer"
+            + " applying it, before fan-out")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+    fanoutLag = Timer.builder("pgbridge_gateway_fanout_lag")
+        .description("the gateway's consumer applying a record to the completed socket write of"
+            + " one client: the gateway's own share of the send lag")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
@@ -108,6 +123,14 @@ public final class GatewayMetrics {
 
   void sendLag(long millis) {
     sendLag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  void receiveLag(long millis) {
+    receiveLag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  void fanoutLag(long millis) {
+    fanoutLag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   void dropped(String reason) {

@@ -1,7 +1,10 @@
 package io.pgbridge.gateway;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,9 +17,26 @@ import java.util.Map;
  */
 final class OutboundQueue {
 
-  /** One message to send; {@code recordTimestampMs} is -1 for control messages. */
-  record Entry(String key, long seq, String text, long recordTimestampMs, String type,
-      String eventId) {}
+  /**
+   * One message to send, as UTF-8 ({@code utf8}: built once and shared by every client the
+   * message goes to; never modified). {@code recordTimestampMs} (the record's append) and
+   * {@code receivedMs} (when the gateway's consumer applied it) are -1 for snapshot and control
+   * messages.
+   */
+  record Entry(String key, long seq, byte[] utf8, long recordTimestampMs, long receivedMs,
+      String type, String eventId) {
+
+    Entry(String key, long seq, String text, long recordTimestampMs, long receivedMs,
+        String type, String eventId) {
+      this(key, seq, text.getBytes(StandardCharsets.UTF_8), recordTimestampMs, receivedMs, type,
+          eventId);
+    }
+
+    /** The message as text (decoded again: for tests and transports that need a String). */
+    String text() {
+      return new String(utf8, StandardCharsets.UTF_8);
+    }
+  }
 
   enum Offer {
     ADDED, REPLACED, IGNORED, FULL
@@ -59,6 +79,26 @@ final class OutboundQueue {
     Entry e = it.next().getValue();
     it.remove();
     return e;
+  }
+
+  /**
+   * Takes the oldest entries for one write: at least one (if any wait), then more while there
+   * are fewer than {@code maxEntries} and their UTF-8 sizes stay within {@code maxBytes}.
+   */
+  List<Entry> drain(int maxEntries, int maxBytes) {
+    List<Entry> out = new ArrayList<>(Math.min(maxEntries, Math.max(1, entries.size())));
+    Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
+    int bytes = 0;
+    while (it.hasNext() && out.size() < maxEntries) {
+      Entry e = it.next().getValue();
+      if (!out.isEmpty() && bytes + e.utf8().length > maxBytes) {
+        break;
+      }
+      bytes += e.utf8().length;
+      out.add(e);
+      it.remove();
+    }
+    return out;
   }
 
   int size() {

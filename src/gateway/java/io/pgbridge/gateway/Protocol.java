@@ -25,16 +25,27 @@ public final class Protocol {
 
   /** {@code {"type":"state", sessionId, projectId, version, updatedAt, partition, offset, state}}. */
   public static String state(SessionState s) {
-    StringBuilder b = new StringBuilder(s.state().length + 200);
-    b.append("{\"type\":\"state\",\"sessionId\":").append(quote(s.sessionId()))
-        .append(",\"projectId\":").append(quote(s.projectId()))
-        .append(",\"version\":").append(s.version())
-        .append(",\"updatedAt\":").append(quote(s.updatedAt()))
-        .append(",\"partition\":").append(s.partition())
-        .append(",\"offset\":").append(s.offset())
-        .append(",\"state\":").append(new String(s.state(), StandardCharsets.UTF_8))
-        .append('}');
-    return b.toString();
+    return new String(stateUtf8(s), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@link #state} as UTF-8, built without decoding the state: the record's bytes are copied
+   * once behind the header. The fan-out sends these bytes to every client as they are.
+   */
+  static byte[] stateUtf8(SessionState s) {
+    byte[] header = ("{\"type\":\"state\",\"sessionId\":" + quote(s.sessionId())
+        + ",\"projectId\":" + quote(s.projectId())
+        + ",\"version\":" + s.version()
+        + ",\"updatedAt\":" + quote(s.updatedAt())
+        + ",\"partition\":" + s.partition()
+        + ",\"offset\":" + s.offset()
+        + ",\"state\":").getBytes(StandardCharsets.UTF_8);
+    byte[] state = s.state();
+    byte[] out = new byte[header.length + state.length + 1];
+    System.arraycopy(header, 0, out, 0, header.length);
+    System.arraycopy(state, 0, out, header.length, state.length);
+    out[out.length - 1] = '}';
+    return out;
   }
 
   /** The body of {@code GET /sessions/{id}}: the record contract's envelope shape. */

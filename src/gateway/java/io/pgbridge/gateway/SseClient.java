@@ -1,8 +1,10 @@
 package io.pgbridge.gateway;
 
 import io.pgbridge.gateway.auth.Principal;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -13,9 +15,13 @@ import org.eclipse.jetty.server.Response;
  * message is one event whose {@code data:} is the same JSON as on a WebSocket; heartbeats carry
  * an {@code id:} (the position), which the browser's EventSource sends back as
  * {@code Last-Event-ID} when it reconnects. The response stays open until the client goes or
- * the gateway closes it; writes are asynchronous, one at a time.
+ * the gateway closes it; writes are asynchronous, one at a time (the events waiting, up to a
+ * batch, in one write).
  */
 final class SseClient extends Client {
+
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Response response;
   private final org.eclipse.jetty.util.Callback completion;
@@ -32,17 +38,23 @@ final class SseClient extends Client {
     return "sse";
   }
 
-  static String event(OutboundQueue.Entry e) {
-    StringBuilder b = new StringBuilder(e.text().length() + 32);
+  /** One event: {@code id:} when the message moves the stream's position, then its data. */
+  static void event(OutboundQueue.Entry e, ByteArrayOutputStream out) {
     if (e.eventId() != null) {
-      b.append("id: ").append(e.eventId()).append('\n');
+      out.writeBytes(("id: " + e.eventId() + "\n").getBytes(StandardCharsets.UTF_8));
     }
-    return b.append("data: ").append(e.text()).append("\n\n").toString();
+    out.writeBytes(DATA);
+    out.writeBytes(e.utf8());
+    out.writeBytes(END);
   }
 
   @Override
-  void write(OutboundQueue.Entry entry, Runnable done, Consumer<Throwable> failed) {
-    response.write(false, ByteBuffer.wrap(event(entry).getBytes(StandardCharsets.UTF_8)),
+  void write(List<OutboundQueue.Entry> entries, Runnable done, Consumer<Throwable> failed) {
+    ByteArrayOutputStream events = new ByteArrayOutputStream();
+    for (OutboundQueue.Entry e : entries) {
+      event(e, events);
+    }
+    response.write(false, ByteBuffer.wrap(events.toByteArray()),
         org.eclipse.jetty.util.Callback.from(done, failed));
   }
 

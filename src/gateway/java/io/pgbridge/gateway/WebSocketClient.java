@@ -1,12 +1,19 @@
 package io.pgbridge.gateway;
 
 import io.pgbridge.gateway.auth.Principal;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.exceptions.MessageTooLargeException;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,14 +82,38 @@ public final class WebSocketClient extends Client implements Session.Listener.Au
     closedByPeer();
   }
 
+  /**
+   * Sends each message as a text frame of its shared UTF-8 bytes (no encoding or copy per
+   * client: Jetty's {@code sendText} would encode the String again for every client). All but the last are batched, so Jetty gathers them and writes them with the last
+   * in one flush; the last frame's completion means all were written.
+   */
   @Override
-  void write(OutboundQueue.Entry entry, Runnable done, Consumer<Throwable> failed) {
+  void write(List<OutboundQueue.Entry> entries, Runnable done, Consumer<Throwable> failed) {
     Session s = session;
     if (s == null || !s.isOpen()) {
       failed.accept(new IllegalStateException("closed"));
       return;
     }
-    s.sendText(entry.text(), Callback.from(done, failed));
+    AtomicBoolean failedOnce = new AtomicBoolean();
+    Consumer<Throwable> fail = t -> {
+      if (failedOnce.compareAndSet(false, true)) {
+        failed.accept(t);
+      }
+    };
+    int last = entries.size() - 1;
+    if (!(s instanceof WebSocketSession jetty)) {
+      for (int i = 0; i <= last; i++) {
+        s.sendText(entries.get(i).text(), i == last ? Callback.from(done, fail)
+            : Callback.from(() -> { }, fail));
+      }
+      return;
+    }
+    CoreSession core = jetty.getCoreSession();
+    for (int i = 0; i <= last; i++) {
+      Frame frame = new Frame(OpCode.TEXT, ByteBuffer.wrap(entries.get(i).utf8()));
+      core.sendFrame(frame, i == last ? org.eclipse.jetty.util.Callback.from(done, fail)
+          : org.eclipse.jetty.util.Callback.from(() -> { }, fail), i != last);
+    }
   }
 
   @Override

@@ -33,7 +33,7 @@ class FanoutTest {
       new RecordDecoder(RecordContract.ValueFormat.ENVELOPE, "status"),
       RetentionPolicy.keepAll(10_000));
   private final GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-  private final Fanout fanout = new Fanout(view, metrics, 100);
+  private final Fanout fanout = new Fanout(view, metrics, 100, () -> 0L);
   private long offset;
 
   {
@@ -44,6 +44,7 @@ class FanoutTest {
   private final class TestClient extends Client {
     final boolean fast;
     final List<String> written = new ArrayList<>();
+    int writes;
     Runnable pending;
     Integer closeCode;
 
@@ -58,8 +59,11 @@ class FanoutTest {
     }
 
     @Override
-    void write(OutboundQueue.Entry entry, Runnable done, Consumer<Throwable> failed) {
-      written.add(entry.text());
+    void write(List<OutboundQueue.Entry> entries, Runnable done, Consumer<Throwable> failed) {
+      writes++;
+      for (OutboundQueue.Entry entry : entries) {
+        written.add(entry.text());
+      }
       if (fast) {
         done.run();
       } else {
@@ -131,6 +135,41 @@ class FanoutTest {
     assertThat(slow.versionsOf("s1")).containsExactly(1L, 100L);
     assertThat(metrics.skippedCount()).isEqualTo(98);
     assertThat(slow.closeCode).isNull();
+  }
+
+  @Test
+  void whatWaitsForASlowClientGoesOutInBatchesInOrderAndEndsOnTheNewest() {
+    TestClient slow = subscribed(false, 100, "p");
+    slow.complete(); // the synced message
+    int before = slow.writes;
+
+    publish("s0", "p", 1); // written at once, completes later
+    for (int i = 1; i <= 40; i++) {
+      publish("s" + i, "p", 1);
+    }
+    publish("s5", "p", 2); // replaces the waiting version 1
+    assertThat(slow.writes - before).isEqualTo(1);
+    slow.complete();
+    assertThat(slow.writes - before).as("40 waiting: one batch of %d, then the rest",
+        Client.BATCH_MESSAGES).isEqualTo(2);
+    slow.complete();
+    assertThat(slow.writes - before).isEqualTo(3);
+    slow.complete();
+
+    List<String> order = new ArrayList<>();
+    for (String t : slow.written) {
+      JsonNode n = read(t);
+      if (n.path("type").asText().equals("state")) {
+        order.add(n.path("sessionId").asText() + "@" + n.path("version").asLong());
+      }
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i <= 40; i++) {
+      expected.add("s" + i + "@" + (i == 5 ? 2 : 1));
+    }
+    assertThat(order).containsExactlyElementsOf(expected);
+    assertThat(metrics.sentCount("state")).isEqualTo(41);
+    assertThat(metrics.skippedCount()).isEqualTo(1);
   }
 
   @Test

@@ -340,7 +340,8 @@ class GatewayIT {
     String metrics = get("/metrics", null).body();
     assertThat(metrics).contains("pgbridge_gateway_clients{", "pgbridge_gateway_subscriptions",
         "pgbridge_gateway_messages_sent_total", "pgbridge_gateway_messages_skipped_total",
-        "pgbridge_gateway_send_lag_seconds", "pgbridge_gateway_consumer_lag_records",
+        "pgbridge_gateway_send_lag_seconds", "pgbridge_gateway_receive_lag_seconds",
+        "pgbridge_gateway_fanout_lag_seconds", "pgbridge_gateway_consumer_lag_records",
         "pgbridge_gateway_refused_total", "pgbridge_gateway_caught_up 1.0");
     assertThat(get("/", null).body()).contains("<script src=\"app.js\">");
     assertThat(get("/app.js", null).statusCode()).isEqualTo(200);
