@@ -40,23 +40,14 @@ public final class GatewayMetrics {
     FunctionCounter.builder("pgbridge_gateway_messages_skipped", skipped, LongAdder::sum)
         .description("states superseded by a newer version before they were sent (slow client)")
         .register(registry);
-    sendLag = Timer.builder("pgbridge_gateway_send_lag")
-        .description("record timestamp (append to the state topic) to the completed socket write")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
-    receiveLag = Timer.builder("pgbridge_gateway_receive_lag")
-        .description("record timestamp (append to the state topic) to the gateway's consumer"
-            + " applying it, before fan-out")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
-    fanoutLag = Timer.builder("pgbridge_gateway_fanout_lag")
-        .description("the gateway's consumer applying a record to the completed socket write of"
-            + " one client: the gateway's own share of the send lag")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
+    sendLag = lag("pgbridge_gateway_send_lag",
+        "record timestamp (append to the state topic) to the completed socket write");
+    receiveLag = lag("pgbridge_gateway_receive_lag",
+        "record timestamp (append to the state topic) to the gateway's consumer"
+            + " applying it, before fan-out");
+    fanoutLag = lag("pgbridge_gateway_fanout_lag",
+        "the gateway's consumer applying a record to the completed socket write of"
+            + " one client: the gateway's own share of the send lag");
     for (String reason : new String[] {"unauthorized", "forbidden", "origin",
         "too_many_subscriptions", "message_too_large", "bad_request", "too_many_connections"}) {
       refused(reason, 0);
@@ -67,6 +58,13 @@ public final class GatewayMetrics {
     for (String reason : new String[] {"queue_full", "send_failed", "token_expired"}) {
       droppedCounter(reason);
     }
+  }
+
+  /** A lag histogram from 1 ms to 30 s, the range every gateway lag is read in. */
+  private Timer lag(String name, String description) {
+    return Timer.builder(name).description(description).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
   }
 
   void bind(StateMaterializer materializer, StateView view, IntSupplier subscriptions,
