@@ -3,6 +3,7 @@ package io.pgbridge;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.pgbridge.BridgeState.Role;
@@ -136,6 +137,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
         coalescer::inFlightCount);
     metrics.gauge("pgbridge.listener.connected", "1 while the listener connection is up",
         () -> state.connected() ? 1 : 0);
+    Gauge.builder("pgbridge.source.info", () -> 1)
+        .description("1, tagged with the change source mode (source.mode) of this bridge")
+        .tags(metrics.tags()).tag("mode", config.sourceMode().value())
+        .register(metrics.registry());
     metrics.gauge("pgbridge.leader", "1 while this instance is the publishing leader",
         () -> state.leader() ? 1 : 0);
     metrics.gauge("pgbridge.checkpoint.age.seconds",
@@ -173,11 +178,12 @@ public final class Bridge implements AutoCloseable, StatusSource {
         versions, acked, metrics, new Outcome(),
         new ErrorPolicy(config.toleratesAllErrors(), deadLetters, config.logErrors()), ticker,
         clock);
-    SourceMode mode = SourceMode.NOTIFY;
+    SourceMode mode = config.sourceMode();
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId(),
         config.haEnabled() && config.haSettleMs() > 0, mode, config.channel());
-    CheckpointPosition position = new CheckpointPosition(acked);
+    CheckpointPosition position = mode == SourceMode.NOTIFY ? new CheckpointPosition(acked)
+        : new CheckpointPosition(acked, mode.value(), this::confirmedLsn);
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
         instanceId, config.checkpointIntervalMs(), position);
     if (config.heartbeatIntervalMs() > 0) {
@@ -192,7 +198,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
         config.sessionsTable(), config.bridgeId()), coalescer, state, metrics, ticker,
         instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS, acked::allRepublished);
     source = notifySource();
-    runner = new SourceRunner(source, new SourceRunner.Wiring(
+    runner = new SourceRunner(source, new SourceRunner.Wiring(checkpoints::requireRecordedMode,
         config.haEnabled() ? new LeaderLease(config.bridgeId(), config.haRetryMs(), ticker)
             : null,
         new RecoveryPlan(checkpoints, coalescer, metrics, config.catchupInitialAll(),
@@ -523,8 +529,12 @@ public final class Bridge implements AutoCloseable, StatusSource {
     return h;
   }
 
-  private SourceMode configuredMode() {
-    return SourceMode.NOTIFY;
+  /** The WAL source's confirmed LSN as its /status shows it; null before it is known. */
+  private String confirmedLsn() {
+    ChangeSource current = source;
+    Object slot = current == null ? null : current.status().get("slot");
+    Object lsn = slot instanceof Map<?, ?> m ? m.get("confirmedFlushLsn") : null;
+    return lsn == null ? null : lsn.toString();
   }
 
   private double checkpointAgeSeconds() {
@@ -587,7 +597,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
     s.put("listener", listen);
     Map<String, Object> src = new LinkedHashMap<>();
     ChangeSource current = source;
-    src.put("mode", current == null ? configuredMode().value() : current.name());
+    src.put("mode", current == null ? config.sourceMode().value() : current.name());
     if (current != null) {
       src.putAll(current.status());
     }

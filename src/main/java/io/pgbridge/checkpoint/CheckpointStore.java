@@ -226,6 +226,21 @@ public final class CheckpointStore implements Checkpointer.Store {
     }
   }
 
+  /**
+   * Refuses to run this bridge against a database that records another source mode (a fatal
+   * {@link ModeMismatchException} that names the command to switch it).
+   */
+  public void requireRecordedMode() throws SQLException {
+    SourceMode recorded = recordedMode();
+    if (recorded != mode) {
+      throw new ModeMismatchException("this bridge runs source.mode=" + mode.value()
+          + " but the database records source.mode=" + recorded.value() + ": run `pgbridge"
+          + " migrate --source-mode " + mode.value() + "` to switch the database (it drops the"
+          + " objects of " + recorded.value() + " mode), or set source.mode="
+          + recorded.value());
+    }
+  }
+
   /** The current snapshot, without a barrier (the first checkpoint of catchup.initial=none). */
   public String currentSnapshot() throws SQLException {
     try (Connection c = pool.getConnection();

@@ -50,6 +50,8 @@ public final class Checkpointer implements Runnable {
   private final AtomicLong roundsStarted = new AtomicLong();
   /** The number of the last round whose checkpoint was stored. */
   private final AtomicLong lastStoredRound = new AtomicLong();
+  /** The number of the last round the store refused (another recorded source mode). */
+  private final AtomicLong lastRefusedRound = new AtomicLong();
   private final WarnOnce warn = new WarnOnce(log);
   private final Thread thread;
   private volatile boolean running = true;
@@ -130,6 +132,9 @@ public final class Checkpointer implements Runnable {
       if (lastStoredRound.get() > before) {
         return true;
       }
+      if (lastRefusedRound.get() > before) {
+        return false; // no round can store: do not spend the shutdown budget either
+      }
       Thread.sleep(5);
     }
     return false;
@@ -153,6 +158,7 @@ public final class Checkpointer implements Runnable {
         break;
       } catch (CheckpointStore.ModeMismatchException e) {
         metrics.error("mode_mismatch");
+        lastRefusedRound.set(roundsStarted.get());
         state.lastError(e.getMessage());
         warn.warn("mode_mismatch", "{}", e.getMessage());
         round = null;

@@ -37,11 +37,19 @@ public final class SourceRunner implements Runnable {
    * What the runner works with besides the source, wired by the bridge. {@code lease} null: HA
    * is off and this instance leads alone. {@code backlogLimit}: no recovery page is walked while
    * this many sessions or more are pending. {@code onLeadership}: runs each time the lease is
-   * taken.
+   * taken. {@code startCheck}: runs on every new connection before the lease is sought; an
+   * error that is not transient stops the bridge (a database migrated for another mode).
    */
-  public record Wiring(LeaderLease lease, RecoveryPasses recovery, SessionCoalescer coalescer,
+  public record Wiring(StartCheck startCheck, LeaderLease lease, RecoveryPasses recovery,
+      SessionCoalescer coalescer,
       BridgeState state, BridgeMetrics metrics, Backoff backoff, Ticker ticker,
       int pollTimeoutMs, long backlogLimit, Consumer<Exception> fatal, Runnable onLeadership) {}
+
+  /** A check of the database before the source streams. */
+  @FunctionalInterface
+  public interface StartCheck {
+    void run() throws SQLException;
+  }
 
   private final ChangeSource source;
   private final Wiring w;
@@ -115,6 +123,7 @@ public final class SourceRunner implements Runnable {
 
   private void serve(Connection conn) throws SQLException, InterruptedException {
     w.state().connected(true);
+    w.startCheck().run();
     if (w.lease() != null) {
       if (!w.lease().acquire(conn, () -> running, () -> w.state().role(Role.STANDBY))) {
         return;
