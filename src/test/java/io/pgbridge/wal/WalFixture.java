@@ -87,7 +87,8 @@ final class WalFixture implements AutoCloseable {
     this.pool = new HikariDataSource(config);
     this.bridgeMetrics = new BridgeMetrics(registry, bridgeId, sources);
     this.metrics = new WalMetrics(bridgeMetrics, sources);
-    this.store = new CheckpointStore(pool, "public", "generation_sessions", bridgeId, false);
+    this.store = new CheckpointStore(pool, "public", "generation_sessions", bridgeId, false,
+        "generation_updates");
     WalSource.Settings settings = new WalSource.Settings(url, server.user(), server.password(),
         "pgbridge-" + bridgeId, "public", "generation_sessions", bridgeId,
         SlotNames.derive(bridgeId), PUBLICATION, statusIntervalMs, false, catchupInitialAll, 50);
