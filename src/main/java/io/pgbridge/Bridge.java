@@ -42,6 +42,8 @@ import io.pgbridge.source.SourceRunner;
 import io.pgbridge.source.notify.ListenerConnector;
 import io.pgbridge.source.notify.NotificationParser;
 import io.pgbridge.source.notify.NotifySource;
+import io.pgbridge.source.wal.WalMetrics;
+import io.pgbridge.source.wal.WalSource;
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.Ticker;
 import java.sql.SQLException;
@@ -197,7 +199,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
     republisher = new RepublishCoordinator(pool, new RepublishStore(config.schema(),
         config.sessionsTable(), config.bridgeId()), coalescer, state, metrics, ticker,
         instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS, acked::allRepublished);
-    source = notifySource();
+    source = switch (mode) {
+      case NOTIFY -> notifySource();
+      case WAL -> walSource(checkpoints);
+    };
     runner = new SourceRunner(source, new SourceRunner.Wiring(checkpoints::requireRecordedMode,
         config.haEnabled() ? new LeaderLease(config.bridgeId(), config.haRetryMs(), ticker)
             : null,
@@ -228,6 +233,17 @@ public final class Bridge implements AutoCloseable, StatusSource {
         "pgbridge-listener-" + instanceId);
     return new NotifySource(connector, config.channel(), new NotificationParser(sources),
         coalescer, checkpointer, metrics, state::lastError);
+  }
+
+  private WalSource walSource(CheckpointStore checkpoints) {
+    WalSource.Settings settings = new WalSource.Settings(config.databaseUrl(),
+        config.databaseUser(), config.databasePassword().value(),
+        "pgbridge-wal-" + instanceId, config.schema(), config.sessionsTable(),
+        config.bridgeId(), config.walSlotName(), config.walPublicationName(),
+        config.walStatusIntervalMs(), config.walSlotFailover(), config.catchupInitialAll(),
+        config.catchupPageSize());
+    return new WalSource(settings, pool, coalescer, checkpointer, checkpoints, sources,
+        new WalMetrics(metrics, sources), state, ticker, clock);
   }
 
   /**
