@@ -2,6 +2,7 @@ package io.pgbridge.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.pgbridge.Bridge;
 import io.pgbridge.source.SourceMode;
@@ -117,6 +118,35 @@ class WalBridgeIT {
       bridge.stop();
       h.dropSlot();
     }
+  }
+
+  @Test
+  void heartbeatsNameTheWalSourceAndTheConfirmedLsn() throws Exception {
+    BridgeHarness h = BridgeHarness.create("wal_bridge_heartbeat", 1, SourceMode.WAL);
+    Bridge bridge = h.startBridge(Map.of("heartbeat.interval.ms", "200"));
+    try (Connection c = h.connect();
+        TopicReader beats = new TopicReader(h.bootstrap(), h.heartbeatTopic())) {
+      awaitStreaming(bridge);
+      SessionWriter.insert(c, UUID.randomUUID(), UUID.randomUUID(), "{\"n\":1}");
+      assertThat(beats.pollUntil(r -> r.all().stream().anyMatch(b -> positioned(b.value())),
+          Duration.ofSeconds(60))).as("a heartbeat with a position").isTrue();
+      JsonNode beat = beats.all().stream().map(b -> SessionWriter.parse(b.value()))
+          .filter(b -> !b.get("position").isNull()).reduce((a, b) -> b).orElseThrow();
+      assertThat(beat.get("source").asText()).isEqualTo("wal");
+      assertThat(beat.get("position").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+      assertThat(atLeast(c, lsn(c, "SELECT pg_current_wal_lsn()::text"),
+          beat.get("position").asText())).as("an LSN of this server").isTrue();
+      assertThat(beat.get("publishedUpTo").isNull()).isFalse();
+    } finally {
+      bridge.stop();
+      h.dropSlot();
+    }
+  }
+
+  private static boolean positioned(String heartbeat) {
+    JsonNode b = SessionWriter.parse(heartbeat);
+    return "wal".equals(b.path("source").asText()) && !b.path("position").isNull()
+        && !b.path("position").isMissingNode();
   }
 
   private static void awaitStreaming(Bridge bridge) throws InterruptedException {
