@@ -366,12 +366,8 @@ public final class WalSource implements ChangeSource {
           .withAutomaticFlush(false)
           .start();
     } catch (SQLException e) {
-      if ("55006".equals(e.getSQLState())) {
-        // another walsender still holds the slot (a previous connection not yet ended): retry
-        throw new SQLException("replication slot " + settings.slotName() + " is active in"
-            + " another process: " + e.getMessage(), "55P03", e);
-      }
-      throw e;
+      // 55006: another walsender still holds the slot (a previous connection not yet ended)
+      throw slots.active(e);
     }
     tracker.reset(slot.confirmedFlushLsn());
     receivedLsn = slot.confirmedFlushLsn();
