@@ -294,8 +294,10 @@ public final class Main {
       throws InterruptedException {
     out.println("configuration: ok");
     List<String> warnings = new ArrayList<>();
-    List<String> problems = Preflight.run(config, warnings);
+    List<String> notes = new ArrayList<>();
+    List<String> problems = Preflight.run(config, warnings, notes);
     warnings.forEach(w -> report(config, out, "warning: ", w));
+    notes.forEach(n -> out.println("source.mode=" + config.sourceMode().value() + ": " + n));
     if (!problems.isEmpty()) {
       problems.forEach(p -> report(config, err, "problem: ", p));
       return ExitCodes.UNAVAILABLE;
