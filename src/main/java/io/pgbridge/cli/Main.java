@@ -129,9 +129,12 @@ public final class Main {
 
           Validates the configuration (every problem at once), then connects to PostgreSQL
           and Kafka with it: the sessions table has the columns the bridge needs, every
-          bridge migration is applied, the triggers notify listen.channel, and the topic
-          exists (created when topic.creation.enable=true), as does the dead letter topic
-          when one is configured. Changes nothing else.
+          bridge migration is applied, the database is migrated for source.mode, the
+          triggers notify listen.channel (notify) or, with source.mode=wal, wal_level, the
+          replication privilege, a free slot, the publication and the replica identities
+          are what the WAL source needs, and the topic exists (created when
+          topic.creation.enable=true), as does the dead letter topic when one is
+          configured. Changes nothing else.
           """ + CONNECTING_EXIT_CODES,
           in -> in.noArguments("check")
               ? logged(in, (config, logging) -> check(config, in.out(), in.err()))
