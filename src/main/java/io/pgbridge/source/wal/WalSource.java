@@ -104,7 +104,9 @@ public final class WalSource implements ChangeSource {
 
     @Override
     public String toString() {
-      return "Settings[url=" + url + ", user=" + user + ", slot=" + slotName + ", publication="
+      // the URL's query may hold a password too
+      int query = url == null ? -1 : url.indexOf('?');
+      return "Settings[url=" + (query < 0 ? url : url.substring(0, query)) + ", user=" + user + ", slot=" + slotName + ", publication="
           + publication + "]";
     }
   }
@@ -127,13 +129,13 @@ public final class WalSource implements ChangeSource {
   private final ReplicationSlots slots;
   private final ChangeRouter router;
   private final FlushTracker tracker;
+  private final CommittedTransactions committed;
   private final WarnOnce warn = new WarnOnce(log);
 
   private volatile Connection current;
   private PGReplicationStream stream;
   private int major;
   private volatile int backendPid;
-  private final CommittedTransactions committed;
   private CommittedTransactions.Txn open;
   private int strikes;
   private volatile long receivedLsn;
