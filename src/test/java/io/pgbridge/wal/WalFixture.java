@@ -79,6 +79,13 @@ final class WalFixture implements AutoCloseable {
    */
   WalFixture(TestInfra.Postgres server, String database, long statusIntervalMs,
       boolean catchupInitialAll, String applicationSchema) throws SQLException {
+    this(server, database, statusIntervalMs, catchupInitialAll, applicationSchema, false);
+  }
+
+  /** {@code failover}: wal.slot.failover. */
+  WalFixture(TestInfra.Postgres server, String database, long statusIntervalMs,
+      boolean catchupInitialAll, String applicationSchema, boolean failover)
+      throws SQLException {
     this.server = server;
     this.url = TestInfra.createDatabase(server, database);
     this.bridgeId = "it-" + database;
@@ -111,7 +118,8 @@ final class WalFixture implements AutoCloseable {
         "generation_updates");
     WalSource.Settings settings = new WalSource.Settings(url, server.user(), server.password(),
         "pgbridge-" + bridgeId, "public", "generation_sessions", bridgeId,
-        SlotNames.derive(bridgeId), PUBLICATION, statusIntervalMs, false, catchupInitialAll, 50);
+        SlotNames.derive(bridgeId), PUBLICATION, statusIntervalMs, failover, catchupInitialAll,
+        50);
     this.source = new WalSource(settings, pool, coalescer, (id, seq) -> {
       synchronized (barrierSeqs) {
         barrierSeqs.put(id, seq);
@@ -137,7 +145,7 @@ final class WalFixture implements AutoCloseable {
         WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)
       """;
 
-  private static int major(Connection c) throws SQLException {
+  static int major(Connection c) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SHOW server_version_num")) {
       rs.next();

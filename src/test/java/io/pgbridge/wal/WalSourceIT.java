@@ -378,6 +378,28 @@ class WalSourceIT {
     assertThat(f.recordedCatchup()).isEqualTo(r.snapshot());
   }
 
+  @Test
+  void aFailoverSlotIsCreatedOnSeventeenAndRefusedBefore(TestInfo info) throws Exception {
+    f = new WalFixture(TestInfra.postgres(), "wal_failover", 100, true, null, true);
+    int major;
+    try (Connection c = f.connect()) {
+      major = WalFixture.major(c);
+    }
+    if (major < 17) {
+      assertThatThrownBy(f::begin).isInstanceOf(SQLException.class)
+          .hasMessageContaining("wal.slot.failover");
+      assertThat(f.confirmedFlush()).as("no slot created").isNull();
+      return;
+    }
+    f.begin();
+    try (Connection c = f.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT failover FROM pg_replication_slots"
+            + " WHERE slot_name = '" + f.source.slotName() + "'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getBoolean(1)).isTrue();
+    }
+  }
+
   private static boolean active(WalFixture f) {
     try (Connection c = f.connect(); Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT active FROM pg_replication_slots"

@@ -18,7 +18,6 @@ import io.pgbridge.source.wal.PgOutputMessage.Message;
 import io.pgbridge.source.wal.PgOutputMessage.Relation;
 import io.pgbridge.source.wal.PgOutputMessage.Truncate;
 import io.pgbridge.source.wal.PgOutputMessage.Update;
-import io.pgbridge.source.wal.ReplicationSlots.Recorded;
 import io.pgbridge.source.wal.ReplicationSlots.SlotState;
 import io.pgbridge.time.Ticker;
 import java.nio.ByteBuffer;
@@ -29,11 +28,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -120,13 +117,11 @@ public final class WalSource implements ChangeSource {
   private final Settings settings;
   private final DataSource pool;
   private final SessionCoalescer coalescer;
-  private final BarrierSink barriers;
-  private final CheckpointStore store;
   private final WalMetrics metrics;
   private final BridgeState state;
   private final Ticker ticker;
-  private final Clock clock;
   private final ReplicationSlots slots;
+  private final SlotKeeper keeper;
   private final ChangeRouter router;
   private final FlushTracker tracker;
   private final CommittedTransactions committed;
@@ -140,7 +135,6 @@ public final class WalSource implements ChangeSource {
   private int strikes;
   private volatile long receivedLsn;
   private volatile SlotState lastSlot = SlotState.missing();
-  private volatile Map<String, Object> lastLoss;
   private volatile String syncState;
 
   public WalSource(Settings settings, DataSource pool, SessionCoalescer coalescer,
@@ -159,14 +153,12 @@ public final class WalSource implements ChangeSource {
     this.settings = settings;
     this.pool = pool;
     this.coalescer = coalescer;
-    this.barriers = barriers;
-    this.store = store;
     this.metrics = metrics;
     this.state = state;
     this.ticker = ticker;
-    this.clock = clock;
     this.slots = new ReplicationSlots(pool, settings.schema(), settings.bridgeId(),
         settings.slotName());
+    this.keeper = new SlotKeeper(slots, store, settings, metrics, state, clock);
     this.router = new ChangeRouter(sources, settings.schema());
     this.tracker = new FlushTracker(ticker, settings.statusIntervalMs());
     this.committed = new CommittedTransactions(coalescer, barriers, this::currentSnapshot,
@@ -220,55 +212,14 @@ public final class WalSource implements ChangeSource {
           + " is " + major + "): set wal.slot.failover=false", "55000");
     }
     backendPid = ReplicationSlots.backendPid(conn);
-    List<String> others = slots.recordedByOthers();
-    if (!others.isEmpty()) {
-      throw slots.foreign(others.get(0));
-    }
-    Recorded recorded = slots.recorded();
-    String owed = recorded.catchupFrom();
-    SlotState slot = slots.read(conn, major);
-    if (slot.exists() && (!"pgoutput".equals(slot.plugin()) || !slot.ourDatabase())) {
-      throw new SQLException("replication slot " + settings.slotName() + " exists but is not a"
-          + " pgoutput slot of this database (plugin " + slot.plugin() + "): set wal.slot.name"
-          + " to another name, or drop that slot", "55000");
-    }
-    String invalid = slot.invalidation();
-    boolean ours = settings.slotName().equals(recorded.slot());
-    if (!slot.exists() && ours) {
-      owed = recreate(recorded, "dropped", "it is missing from pg_replication_slots", false);
-    } else if (invalid != null) {
-      owed = recreate(recorded, "invalidated", invalid, true);
-    } else if (!slot.exists()) {
-      if (recorded.slot() != null && !ours) {
-        log.warn("this bridge used replication slot {} before, now {} (wal.slot.name changed):"
-            + " drop the old slot if it still exists, it retains WAL", recorded.slot(),
-            settings.slotName());
-      }
-      owed = owedCatchUp(recorded);
-      slots.record(owed);
-      slots.create(settings.failover());
-      log.info("created replication slot {} on publication {}; catch-up from {}",
-          settings.slotName(), settings.publication(), describe(owed));
-    } else if (!ours) {
-      // a slot of this name that this bridge did not record (created by hand): its position
-      // says nothing about what was published, so the checkpoint's catch-up runs once
-      owed = owedCatchUp(recorded);
-      slots.record(owed);
-      log.info("adopting existing replication slot {}; catch-up from {}", settings.slotName(),
-          describe(owed));
-    }
+    String owed = keeper.prepare(conn, major);
     try {
       startStream(conn);
     } catch (SQLException e) {
-      String lost = lostOnStart(e);
-      if (lost == null) {
-        throw e;
-      }
-      owed = recreate(slots.recorded(), lost.startsWith("does not exist") ? "dropped"
-          : "invalidated", "START_REPLICATION failed: " + e.getMessage(), true);
+      owed = keeper.afterFailedStart(e);
       startStream(conn);
     }
-    return recovery(owed);
+    return SlotKeeper.recovery(owed);
   }
 
   private void resetConnectionState() {
@@ -277,77 +228,6 @@ public final class WalSource implements ChangeSource {
     committed.clear();
     strikes = 0;
     router.reset();
-  }
-
-  /**
-   * The slot was lost: records the owed catch-up, drops what is left of the slot and creates
-   * it again. Returns the owed catch-up.
-   */
-  private String recreate(Recorded recorded, String reason, String what, boolean drop)
-      throws SQLException {
-    String owed = owedCatchUp(recorded);
-    log.error("replication slot {} was {} ({}): creating it again; the changes it held are"
-        + " published again by a catch-up from {}", settings.slotName(), reason, what,
-        describe(owed));
-    metrics.recreated(reason);
-    lastLoss = Map.of("at", Instant.now(clock).toString(), "reason", reason);
-    state.lastError("replication slot " + settings.slotName() + " was " + reason + " (" + what
-        + "): re-created, catching up from " + describe(owed));
-    slots.record(owed);
-    if (drop) {
-      slots.drop();
-    }
-    slots.create(settings.failover());
-    return owed;
-  }
-
-  /**
-   * What a slot created now owes: an unfinished catch-up (still owed, and never newer than the
-   * stored checkpoint), else the stored checkpoint, else (first start) every session with
-   * {@code catchup.initial=all}, or the current snapshot, stored as the first checkpoint, with
-   * {@code catchup.initial=none} (only what commits before the slot exists is then replayed).
-   */
-  private String owedCatchUp(Recorded recorded) throws SQLException {
-    if (recorded.catchupFrom() != null) {
-      return recorded.catchupFrom();
-    }
-    Optional<CheckpointStore.Checkpoint> checkpoint = store.load();
-    if (checkpoint.isPresent()) {
-      return checkpoint.get().snapshot();
-    }
-    if (settings.catchupInitialAll()) {
-      store.register();
-      return ReplicationSlots.ALL;
-    }
-    String now = store.currentSnapshot();
-    store.store(now);
-    return now;
-  }
-
-  private static String describe(String owed) {
-    return owed == null ? "nothing" : ReplicationSlots.ALL.equals(owed)
-        ? "the beginning (every session)" : "snapshot " + owed;
-  }
-
-  private static Recovery recovery(String owed) {
-    if (owed == null) {
-      return Recovery.none();
-    }
-    return ReplicationSlots.ALL.equals(owed) ? Recovery.all() : Recovery.from(owed);
-  }
-
-  /** Why START_REPLICATION's error means the slot is lost, or null when it does not. */
-  static String lostOnStart(SQLException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("can no longer get changes") || m.contains("has been invalidated")
-        || m.contains("was invalidated")) {
-      return "invalidated";
-    }
-    if ("42704".equals(e.getSQLState()) && m.contains("replication slot")
-        && m.contains("does not exist")) {
-      return "does not exist";
-    }
-    return null;
   }
 
   private void startStream(Connection conn) throws SQLException {
@@ -498,8 +378,6 @@ public final class WalSource implements ChangeSource {
     }
   }
 
-
-
   /** Advances the confirmed position and sends it when a status update is due. */
   private void acknowledge() throws SQLException {
     long confirmed = tracker.advance(coalescer.lowWatermark(), receivedLsn, open != null);
@@ -555,11 +433,7 @@ public final class WalSource implements ChangeSource {
 
   @Override
   public void recovered(Recovery done) throws SQLException {
-    switch (done.kind()) {
-      case ALL -> slots.clearCatchup(ReplicationSlots.ALL);
-      case SNAPSHOT -> slots.clearCatchup(done.snapshot());
-      default -> { }
-    }
+    keeper.recovered(done);
   }
 
   @Override
@@ -612,7 +486,7 @@ public final class WalSource implements ChangeSource {
     slot.put("restartLsn", lsnText(s.restartLsn()));
     slot.put("lagBytes", Double.isNaN(s.lagBytes()) ? null : (long) s.lagBytes());
     slot.put("retainedBytes", Double.isNaN(s.retainedBytes()) ? null : (long) s.retainedBytes());
-    slot.put("lastLoss", lastLoss);
+    slot.put("lastLoss", keeper.lastLoss());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("slot", slot);
     out.put("receivedLsn", lsnText(receivedLsn));

@@ -35,16 +35,16 @@ class WalSourceTest {
   @Test
   void startReplicationErrorsOfALostSlotAreRecognised() {
     // PostgreSQL 17's wording for an invalidated slot, and 14's
-    assertThat(WalSource.lostOnStart(new SQLException("can no longer get changes from"
+    assertThat(SlotKeeper.lostOnStart(new SQLException("can no longer get changes from"
         + " replication slot \"s\"", "55000"))).isEqualTo("invalidated");
-    assertThat(WalSource.lostOnStart(new SQLException("cannot read from logical replication"
+    assertThat(SlotKeeper.lostOnStart(new SQLException("cannot read from logical replication"
         + " slot \"s\": This slot has been invalidated because it exceeded the maximum reserved"
         + " size.", "55000"))).isEqualTo("invalidated");
-    assertThat(WalSource.lostOnStart(new SQLException("replication slot \"s\" does not exist",
+    assertThat(SlotKeeper.lostOnStart(new SQLException("replication slot \"s\" does not exist",
         "42704"))).isEqualTo("does not exist");
-    assertThat(WalSource.lostOnStart(new SQLException("replication slot \"s\" is active for PID"
+    assertThat(SlotKeeper.lostOnStart(new SQLException("replication slot \"s\" is active for PID"
         + " 42", "55006"))).isNull();
-    assertThat(WalSource.lostOnStart(new SQLException("publication \"p\" does not exist",
+    assertThat(SlotKeeper.lostOnStart(new SQLException("publication \"p\" does not exist",
         "42704"))).as("a missing publication is not a lost slot").isNull();
   }
 }

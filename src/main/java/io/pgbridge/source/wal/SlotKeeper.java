@@ -1,0 +1,191 @@
+package io.pgbridge.source.wal;
+
+import io.pgbridge.BridgeState;
+import io.pgbridge.checkpoint.CheckpointStore;
+import io.pgbridge.source.Recovery;
+import io.pgbridge.source.wal.ReplicationSlots.Recorded;
+import io.pgbridge.source.wal.ReplicationSlots.SlotState;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The slot's lifecycle at the start of each connection, before START_REPLICATION: refuses a
+ * slot another bridge records or one that is not a pgoutput slot of this database; creates the
+ * slot on first start; re-creates it when it was dropped or invalidated (ERROR log, metric,
+ * {@code /status} lastLoss, last error); adopts an existing slot this bridge did not record;
+ * and always records, in the bridge row and before creating, the catch-up the slot owes
+ * ({@code wal_catchup_from}), which every start returns until {@link #recovered} clears it.
+ * Called on the runner thread; {@link #lastLoss()} from any thread.
+ */
+final class SlotKeeper {
+
+  private static final Logger log = LoggerFactory.getLogger(SlotKeeper.class);
+
+  private final ReplicationSlots slots;
+  private final CheckpointStore store;
+  private final WalSource.Settings settings;
+  private final WalMetrics metrics;
+  private final BridgeState state;
+  private final Clock clock;
+  private volatile Map<String, Object> lastLoss;
+
+  SlotKeeper(ReplicationSlots slots, CheckpointStore store, WalSource.Settings settings,
+      WalMetrics metrics, BridgeState state, Clock clock) {
+    this.slots = slots;
+    this.store = store;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.state = state;
+    this.clock = clock;
+  }
+
+  /** The last loss, {@code {at, reason}}, or null. */
+  Map<String, Object> lastLoss() {
+    return lastLoss;
+  }
+
+  /**
+   * Makes the slot ready to stream on {@code conn} (server major version {@code major});
+   * returns the catch-up it owes ({@link ReplicationSlots#ALL}, a snapshot, or null).
+   */
+  String prepare(Connection conn, int major) throws SQLException {
+    List<String> others = slots.recordedByOthers();
+    if (!others.isEmpty()) {
+      throw slots.foreign(others.get(0));
+    }
+    Recorded recorded = slots.recorded();
+    String owed = recorded.catchupFrom();
+    SlotState slot = slots.read(conn, major);
+    if (slot.exists() && (!"pgoutput".equals(slot.plugin()) || !slot.ourDatabase())) {
+      throw new SQLException("replication slot " + settings.slotName() + " exists but is not a"
+          + " pgoutput slot of this database (plugin " + slot.plugin() + "): set wal.slot.name"
+          + " to another name, or drop that slot", "55000");
+    }
+    String invalid = slot.invalidation();
+    boolean ours = settings.slotName().equals(recorded.slot());
+    if (!slot.exists() && ours) {
+      owed = recreate(recorded, "dropped", "it is missing from pg_replication_slots", false);
+    } else if (invalid != null) {
+      owed = recreate(recorded, "invalidated", invalid, true);
+    } else if (!slot.exists()) {
+      if (recorded.slot() != null && !ours) {
+        log.warn("this bridge used replication slot {} before, now {} (wal.slot.name changed):"
+            + " drop the old slot if it still exists, it retains WAL", recorded.slot(),
+            settings.slotName());
+      }
+      owed = owedCatchUp(recorded);
+      slots.record(owed);
+      slots.create(settings.failover());
+      log.info("created replication slot {} on publication {}; catch-up from {}",
+          settings.slotName(), settings.publication(), describe(owed));
+    } else if (!ours) {
+      // a slot of this name that this bridge did not record (created by hand): its position
+      // says nothing about what was published, so the checkpoint's catch-up runs once
+      owed = owedCatchUp(recorded);
+      slots.record(owed);
+      log.info("adopting existing replication slot {}; catch-up from {}", settings.slotName(),
+          describe(owed));
+    }
+    return owed;
+  }
+
+  /**
+   * START_REPLICATION failed with {@code e}: when that says the slot is lost, re-creates it and
+   * returns the catch-up it owes; otherwise rethrows {@code e}.
+   */
+  String afterFailedStart(SQLException e) throws SQLException {
+    String lost = lostOnStart(e);
+    if (lost == null) {
+      throw e;
+    }
+    return recreate(slots.recorded(), lost.startsWith("does not exist") ? "dropped"
+        : "invalidated", "START_REPLICATION failed: " + e.getMessage(), true);
+  }
+
+  /** The catch-up begin() asked for is done: it is no longer owed. */
+  void recovered(Recovery done) throws SQLException {
+    switch (done.kind()) {
+      case ALL -> slots.clearCatchup(ReplicationSlots.ALL);
+      case SNAPSHOT -> slots.clearCatchup(done.snapshot());
+      default -> { }
+    }
+  }
+
+  /**
+   * The slot was lost: records the owed catch-up, drops what is left of the slot and creates
+   * it again. Returns the owed catch-up.
+   */
+  private String recreate(Recorded recorded, String reason, String what, boolean drop)
+      throws SQLException {
+    String owed = owedCatchUp(recorded);
+    log.error("replication slot {} was {} ({}): creating it again; the changes it held are"
+        + " published again by a catch-up from {}", settings.slotName(), reason, what,
+        describe(owed));
+    metrics.recreated(reason);
+    lastLoss = Map.of("at", Instant.now(clock).toString(), "reason", reason);
+    state.lastError("replication slot " + settings.slotName() + " was " + reason + " (" + what
+        + "): re-created, catching up from " + describe(owed));
+    slots.record(owed);
+    if (drop) {
+      slots.drop();
+    }
+    slots.create(settings.failover());
+    return owed;
+  }
+
+  /**
+   * What a slot created now owes: an unfinished catch-up (still owed, and never newer than the
+   * stored checkpoint), else the stored checkpoint, else (first start) every session with
+   * {@code catchup.initial=all}, or the current snapshot, stored as the first checkpoint, with
+   * {@code catchup.initial=none} (only what commits before the slot exists is then replayed).
+   */
+  private String owedCatchUp(Recorded recorded) throws SQLException {
+    if (recorded.catchupFrom() != null) {
+      return recorded.catchupFrom();
+    }
+    Optional<CheckpointStore.Checkpoint> checkpoint = store.load();
+    if (checkpoint.isPresent()) {
+      return checkpoint.get().snapshot();
+    }
+    if (settings.catchupInitialAll()) {
+      store.register();
+      return ReplicationSlots.ALL;
+    }
+    String now = store.currentSnapshot();
+    store.store(now);
+    return now;
+  }
+
+  private static String describe(String owed) {
+    return owed == null ? "nothing" : ReplicationSlots.ALL.equals(owed)
+        ? "the beginning (every session)" : "snapshot " + owed;
+  }
+
+  static Recovery recovery(String owed) {
+    if (owed == null) {
+      return Recovery.none();
+    }
+    return ReplicationSlots.ALL.equals(owed) ? Recovery.all() : Recovery.from(owed);
+  }
+
+  /** Why START_REPLICATION's error means the slot is lost, or null when it does not. */
+  static String lostOnStart(SQLException e) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("can no longer get changes") || m.contains("has been invalidated")
+        || m.contains("was invalidated")) {
+      return "invalidated";
+    }
+    if ("42704".equals(e.getSQLState()) && m.contains("replication slot")
+        && m.contains("does not exist")) {
+      return "does not exist";
+    }
+    return null;
+  }
+}
