@@ -33,12 +33,11 @@ import org.slf4j.LoggerFactory;
  * A chaos soak: the bridge as a process, on a PostgreSQL server and a Kafka broker of its own,
  * under constant writes, while faults drawn from a seeded {@link Random} hit it one after the
  * other: the source's connection terminated (the LISTEN connection, or the walsender of the
- * slot), the bridge SIGKILLed and restarted after a
- * while, the broker killed or stopped for a few seconds, PostgreSQL restarted (mostly fast,
- * sometimes immediate). After each fault the writer is held (it wrote during the fault) and the
- * time from the end of the fault to the topic matching the database is measured; at the end,
- * the final-state check; in WAL mode also that a restarted process caught up nothing from the
- * tables (the slot replays). Short by default for CI; {@code -Dchaos.seconds}, {@code
+ * slot), the bridge SIGKILLed and restarted after a while, the broker killed or stopped for a
+ * few seconds, PostgreSQL restarted (mostly fast, sometimes immediate). After each fault the
+ * writer is held (it wrote during the fault) and the time from the end of the fault to the
+ * topic matching the database is measured; at the end, the final-state check; in WAL mode also
+ * that a restarted process caught up nothing from the tables (the slot replays). Short by default for CI; {@code -Dchaos.seconds}, {@code
  * -Dchaos.sessions} and {@code -Dchaos.seed} make the long version (docs/chaos.md).
  */
 @Timeout(value = 2, unit = TimeUnit.HOURS)
@@ -199,8 +198,8 @@ class ChaosSoakIT {
   }
 
   private static String report(SourceMode mode, long seed, int seconds, int sessions,
-      FaultWorkload workload,
-      TopicReader reader, List<Injected> injected, List<String> finalCheck) {
+      FaultWorkload workload, TopicReader reader, List<Injected> injected,
+      List<String> finalCheck) {
     Map<Fault, List<Injected>> byKind = new EnumMap<>(Fault.class);
     for (Injected i : injected) {
       byKind.computeIfAbsent(i.fault(), k -> new ArrayList<>()).add(i);
