@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * few seconds, PostgreSQL restarted (mostly fast, sometimes immediate). After each fault the
  * writer is held (it wrote during the fault) and the time from the end of the fault to the
  * topic matching the database is measured; at the end, the final-state check; in WAL mode also
- * that a restarted process caught up nothing from the tables (the slot replays). Short by default for CI; {@code -Dchaos.seconds}, {@code
- * -Dchaos.sessions} and {@code -Dchaos.seed} make the long version (docs/chaos.md).
+ * that a restarted process caught up nothing from the tables (the slot replays). Short by
+ * default for CI; {@code -Dchaos.seconds}, {@code -Dchaos.sessions} and {@code -Dchaos.seed}
+ * make the long version (docs/chaos.md), {@code -Dfaults.modes} picks the source modes.
  */
 @Timeout(value = 2, unit = TimeUnit.HOURS)
 class ChaosSoakIT {
@@ -73,7 +74,7 @@ class ChaosSoakIT {
       broker.start();
       TestInfra.Postgres postgres = new TestInfra.Postgres(pg.jdbcUrl(), pg.user(),
           pg.password());
-      BridgeHarness h = ModeHarness.create(postgres, FaultModes.named("faults_chaos", mode),
+      BridgeHarness h = BridgeHarness.create(postgres, FaultModes.named("faults_chaos", mode),
           broker.bootstrapServers(), TestInfra.newTopic(broker.bootstrapServers(),
               "faults-chaos-" + mode.value(), 3), mode);
       try (TopicReader reader = h.reader();
@@ -155,9 +156,7 @@ class ChaosSoakIT {
     switch (fault) {
       case LISTENER_TERMINATED -> {
         try (Connection c = h.connect()) {
-          SourceBackend.Slot slot = mode == SourceMode.WAL ? SourceBackend.slotOfDatabase(c)
-              : null;
-          SourceBackend.terminate(c, mode, slot == null ? null : slot.name());
+          SourceBackend.terminate(c, mode, h.slotName());
         }
       }
       case BRIDGE_KILLED -> {

@@ -61,7 +61,7 @@ class KafkaOutageIT {
       SourceMode source) throws Exception {
     String topic = TestInfra.newTopic(broker.bootstrapServers(), "faults-kafka-"
         + source.value(), 2);
-    BridgeHarness h = ModeHarness.create(TestInfra.postgres(),
+    BridgeHarness h = BridgeHarness.create(TestInfra.postgres(),
         FaultModes.named("faults_kafka", source), broker.bootstrapServers(), topic, source);
     Bridge bridge = h.startBridge(Map.of(
         "kafka.delivery.timeout.ms", "120000",
@@ -73,8 +73,10 @@ class KafkaOutageIT {
       FaultWorkload workload = new FaultWorkload(h::connect, ids.subList(0, 150), 30L, 2_000)
           .start();
       Thread.sleep(2_000);
-      String slot = source == SourceMode.WAL
-          ? ListenerTerminationIT.awaitActiveSlot(c).name() : null;
+      String slot = source == SourceMode.WAL ? h.slotName() : null;
+      if (slot != null) {
+        ListenerTerminationIT.awaitActiveSlot(c, slot);
+      }
       double catchUpBefore = bridge.metrics().catchup().count();
 
       broker.kill();

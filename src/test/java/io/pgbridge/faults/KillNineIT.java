@@ -43,7 +43,7 @@ class KillNineIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("io.pgbridge.faults.FaultModes#modes")
   void aProcessKilledMidBurstLosesNothingInTheNextOne(SourceMode mode) throws Exception {
-    BridgeHarness h = ModeHarness.create(FaultModes.named("faults_kill9", mode), 2, mode);
+    BridgeHarness h = BridgeHarness.create(FaultModes.named("faults_kill9", mode), 2, mode);
     // a trailing window of 500 ms: at any moment of the burst many sessions have changes
     // that are not published yet, and the kill leaves them behind
     try (Connection c = h.connect(); TopicReader reader = h.reader();

@@ -41,7 +41,7 @@ class LeaderKillIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("io.pgbridge.faults.FaultModes#modes")
   void standbyTakesOverWhenTheLeaderIsKilledMidStream(SourceMode mode) throws Exception {
-    BridgeHarness h = ModeHarness.create(FaultModes.named("faults_leader_kill", mode), 2, mode);
+    BridgeHarness h = BridgeHarness.create(FaultModes.named("faults_leader_kill", mode), 2, mode);
     Map<String, String> settings = h.settings(Map.of("bridge.id", "ha-proc",
         "ha.retry.ms", "200", "ha.takeover.settle.ms", "2000",
         "kafka.delivery.timeout.ms", "1500", "kafka.request.timeout.ms", "1000"));

@@ -40,7 +40,7 @@ class ListenerTerminationIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("io.pgbridge.faults.FaultModes#modes")
   void fiveTerminationsUnderWritesLoseNoFinalState(SourceMode mode) throws Exception {
-    BridgeHarness h = ModeHarness.create(FaultModes.named("faults_terminate", mode), 2, mode);
+    BridgeHarness h = BridgeHarness.create(FaultModes.named("faults_terminate", mode), 2, mode);
     Bridge bridge = h.startBridge(Map.of());
     try (Connection c = h.connect(); TopicReader reader = h.reader()) {
       List<UUID> ids = FaultWorkload.insertSessions(c, 300);
@@ -54,7 +54,10 @@ class ListenerTerminationIT {
       long lastTerminationAt = 0;
       for (int i = 0; i < 5; i++) {
         long generation = bridge.state().generation();
-        String slot = mode == SourceMode.WAL ? awaitActiveSlot(c).name() : null;
+        String slot = mode == SourceMode.WAL ? h.slotName() : null;
+        if (slot != null) {
+          awaitActiveSlot(c, slot);
+        }
         Integer walsender = mode == SourceMode.WAL ? SourceBackend.slot(c, slot).activePid()
             : null;
         assertThat(SourceBackend.terminate(c, mode, slot)).as("source backends terminated")
@@ -64,8 +67,8 @@ class ListenerTerminationIT {
             Duration.ofSeconds(30));
         reconnectMillis.add(ms(caughtUpAt - lastTerminationAt));
         if (mode == SourceMode.WAL) {
-          assertThat(awaitActiveSlot(c).activePid()).as("a new walsender streams from " + slot)
-              .isNotEqualTo(walsender);
+          assertThat(awaitActiveSlot(c, slot).activePid())
+              .as("a new walsender streams from " + slot).isNotEqualTo(walsender);
         }
         workload.awaitCommitsAfter(workload.commits(), 50, Duration.ofSeconds(30));
       }
@@ -117,27 +120,24 @@ class ListenerTerminationIT {
         .isGreaterThanOrEqualTo((double) committed);
   }
 
-  /** WAL: the bridge's slot once a walsender streams from it (30 s at most). */
-  static SourceBackend.Slot awaitActiveSlot(Connection c)
+  /** WAL: slot {@code name} once a walsender streams from it (30 s at most). */
+  static SourceBackend.Slot awaitActiveSlot(Connection c, String name)
       throws SQLException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    SourceBackend.Slot slot = SourceBackend.slotOfDatabase(c);
+    SourceBackend.Slot slot = SourceBackend.slot(c, name);
     while ((slot == null || !slot.active()) && System.nanoTime() - deadline < 0) {
       Thread.sleep(20);
-      slot = SourceBackend.slotOfDatabase(c);
+      slot = SourceBackend.slot(c, name);
     }
-    assertThat(slot).as("the bridge's replication slot").isNotNull();
-    assertThat(slot.active()).as(slot.name() + " streaming").isTrue();
+    assertThat(slot).as("replication slot " + name).isNotNull();
+    assertThat(slot.active()).as(name + " streaming").isTrue();
     return slot;
   }
 
   /** Teardown in WAL mode: the bridge is stopped; its slot must not outlive the test. */
-  static void dropSlots(BridgeHarness h, SourceMode mode)
-      throws SQLException, InterruptedException {
+  static void dropSlots(BridgeHarness h, SourceMode mode) throws SQLException {
     if (mode == SourceMode.WAL) {
-      try (Connection c = h.connect()) {
-        SourceBackend.dropSlotsOfDatabase(c);
-      }
+      h.dropSlot();
     }
   }
 }

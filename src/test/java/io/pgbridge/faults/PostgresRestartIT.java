@@ -69,7 +69,7 @@ class PostgresRestartIT {
 
   private void restartUnderWrites(SourceMode source, boolean immediate) throws Exception {
     String mode = immediate ? "immediate" : "fast";
-    BridgeHarness h = ModeHarness.create(postgres,
+    BridgeHarness h = BridgeHarness.create(postgres,
         FaultModes.named("faults_pg_" + mode, source), TestInfra.kafkaBootstrap(),
         TestInfra.newTopic("faults-pg-" + mode + "-" + source.value(), 2), source);
     Bridge bridge = h.startBridge(Map.of());

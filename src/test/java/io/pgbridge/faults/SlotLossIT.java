@@ -46,18 +46,18 @@ class SlotLossIT {
   @Test
   void aSlotDroppedUnderTheRunningBridgeIsRecreatedAndCaughtUpFromTheCheckpoint()
       throws Exception {
-    BridgeHarness h = ModeHarness.create("faults_slot_dropped", 2, SourceMode.WAL);
+    BridgeHarness h = BridgeHarness.create("faults_slot_dropped", 2, SourceMode.WAL);
     try (Connection c = h.connect(); TopicReader reader = h.reader();
         BridgeProcess bridge = new BridgeProcess("slot-dropped", h.settings(Map.of()));
         FaultWorkload workload = startBridgeAndWriter(h, c, reader, bridge, 70L)) {
-      String slot = ListenerTerminationIT.awaitActiveSlot(c).name();
+      String slot = ListenerTerminationIT.awaitActiveSlot(c, h.slotName()).name();
       double catchUpBefore = bridge.metric(CATCH_UP);
 
       assertThat(SourceBackend.drop(c, slot, Duration.ofSeconds(30))).as("dropped " + slot)
           .isTrue();
       long droppedAt = System.nanoTime();
       long recreatedAt = awaitMetric(bridge, "dropped", Duration.ofSeconds(30));
-      assertThat(ListenerTerminationIT.awaitActiveSlot(c).name()).isEqualTo(slot);
+      assertThat(ListenerTerminationIT.awaitActiveSlot(c, h.slotName()).name()).isEqualTo(slot);
       workload.awaitCommitsAfter(workload.commits(), 50, Duration.ofSeconds(30));
       workload.pause();
       List<String> mismatches = FinalStateCheck.await(reader, c, workload.deleted(),
@@ -88,13 +88,13 @@ class SlotLossIT {
       ServerSettings.apply(pg, Map.of("max_slot_wal_keep_size", "1MB"));
       TestInfra.Postgres postgres = new TestInfra.Postgres(pg.jdbcUrl(), pg.user(),
           pg.password());
-      BridgeHarness h = ModeHarness.create(postgres, "faults_slot_invalidated",
+      BridgeHarness h = BridgeHarness.create(postgres, "faults_slot_invalidated",
           TestInfra.kafkaBootstrap(), TestInfra.newTopic("faults-slot-invalidated", 2),
           SourceMode.WAL);
       try (Connection c = h.connect(); TopicReader reader = h.reader();
           BridgeProcess bridge = new BridgeProcess("slot-invalidated", h.settings(Map.of()));
           FaultWorkload workload = startBridgeAndWriter(h, c, reader, bridge, 71L)) {
-        String slot = ListenerTerminationIT.awaitActiveSlot(c).name();
+        String slot = ListenerTerminationIT.awaitActiveSlot(c, h.slotName()).name();
         workload.pause();
         assertThat(bridge.terminate(Duration.ofSeconds(40))).as("exit code").isZero();
 
@@ -123,7 +123,7 @@ class SlotLossIT {
         assertLossReported(bridge, slot, "invalidated");
         assertThat(catchUp).as("catch-up from the checkpoint covers the sessions changed while"
             + " down").isGreaterThanOrEqualTo(changedWhileDown.size());
-        SourceBackend.Slot recreated = ListenerTerminationIT.awaitActiveSlot(c);
+        SourceBackend.Slot recreated = ListenerTerminationIT.awaitActiveSlot(c, h.slotName());
         assertThat(recreated.name()).isEqualTo(slot);
         assertThat(recreated.walStatus()).isNotEqualTo("lost");
 
