@@ -545,12 +545,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
     return h;
   }
 
-  /** The WAL source's confirmed LSN as its /status shows it; null before it is known. */
+  /** The position the WAL source last confirmed to its slot; null before it is known. */
   private String confirmedLsn() {
-    ChangeSource current = source;
-    Object slot = current == null ? null : current.status().get("slot");
-    Object lsn = slot instanceof Map<?, ?> m ? m.get("confirmedFlushLsn") : null;
-    return lsn == null ? null : lsn.toString();
+    return source instanceof WalSource wal ? wal.confirmedLsn() : null;
   }
 
   private double checkpointAgeSeconds() {

@@ -138,16 +138,17 @@ public final class BridgeConfig extends AbstractConfig {
 
   public static final String LISTEN_POLL_TIMEOUT_MS_CONFIG = "listen.poll.timeout.ms";
   private static final String LISTEN_POLL_TIMEOUT_MS_DOC =
-      "Longest the listener waits for notifications before checking for shutdown and probing"
-          + " the connection.";
+      "Longest the change source waits for its stream (notifications, or the replication"
+          + " slot in WAL mode) before checking for shutdown and probing the connection.";
 
   public static final String RECONNECT_BACKOFF_MS_CONFIG = "reconnect.backoff.ms";
   private static final String RECONNECT_BACKOFF_MS_DOC =
-      "First delay before reconnecting the listener; doubles on each failure, with jitter.";
+      "First delay before reconnecting the change source (the LISTEN or replication"
+          + " connection); doubles on each failure, with jitter.";
 
   public static final String RECONNECT_BACKOFF_MAX_MS_CONFIG = "reconnect.backoff.max.ms";
   private static final String RECONNECT_BACKOFF_MAX_MS_DOC =
-      "Cap of the listener's reconnect delay and of the publish retry delay.";
+      "Cap of the change source's reconnect delay and of the publish retry delay.";
 
   public static final String DEBOUNCE_MS_CONFIG = "debounce.ms";
   private static final String DEBOUNCE_MS_DOC =

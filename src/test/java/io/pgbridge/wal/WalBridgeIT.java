@@ -2,10 +2,13 @@ package io.pgbridge.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.pgbridge.Bridge;
+import io.pgbridge.BridgeState.Role;
 import io.pgbridge.source.SourceMode;
 import io.pgbridge.testing.BridgeHarness;
+import io.pgbridge.testing.FaultWorkload;
 import io.pgbridge.testing.FinalStateCheck;
 import io.pgbridge.testing.SessionWriter;
 import io.pgbridge.testing.TopicReader;
@@ -117,6 +120,80 @@ class WalBridgeIT {
       bridge.stop();
       h.dropSlot();
     }
+  }
+
+  @Test
+  void aStandbyWaitsOnTheLeaseAndTakesTheSlotOverWhenTheLeaderStops() throws Exception {
+    BridgeHarness h = BridgeHarness.create("wal_bridge_handover", 2, SourceMode.WAL);
+    Map<String, String> ha = Map.of("bridge.id", "wal-handover", "ha.retry.ms", "20",
+        "ha.takeover.settle.ms", "0", "debounce.ms", "20", "shutdown.timeout.ms", "10000");
+    List<UUID> hot;
+    try (Connection c = h.connect()) {
+      hot = FaultWorkload.insertSessions(c, 30);
+    }
+    Bridge leader = h.startBridge(ha);
+    Bridge standby = null;
+    try (TopicReader reader = h.reader()) {
+      awaitStreaming(leader);
+      standby = h.startBridge(ha);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (standby.state().role() != Role.STANDBY) {
+        assertThat(System.nanoTime()).as("second bridge waits as standby").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      try (FaultWorkload writes = new FaultWorkload(h::connect, hot, 11, 500).start()) {
+        Thread.sleep(500);
+        leader.stop();
+        awaitStreaming(standby);
+        long progress = writes.rowChanges();
+        while (writes.rowChanges() < progress + 50) {
+          Thread.sleep(10);
+        }
+        writes.pause();
+        try (Connection c = h.connect()) {
+          assertThat(FinalStateCheck.await(reader, c, writes.deleted(), Duration.ofSeconds(60)))
+              .isEmpty();
+        }
+        writes.stop();
+      }
+      assertThat(standby.failure()).isNull();
+      assertThat(leader.failure()).isNull();
+    } finally {
+      if (standby != null) {
+        standby.stop();
+      }
+      leader.stop();
+      h.dropSlot();
+    }
+  }
+
+  @Test
+  void heartbeatsNameTheWalSourceAndTheConfirmedLsn() throws Exception {
+    BridgeHarness h = BridgeHarness.create("wal_bridge_heartbeat", 1, SourceMode.WAL);
+    Bridge bridge = h.startBridge(Map.of("heartbeat.interval.ms", "200"));
+    try (Connection c = h.connect();
+        TopicReader beats = new TopicReader(h.bootstrap(), h.heartbeatTopic())) {
+      awaitStreaming(bridge);
+      SessionWriter.insert(c, UUID.randomUUID(), UUID.randomUUID(), "{\"n\":1}");
+      assertThat(beats.pollUntil(r -> r.all().stream().anyMatch(b -> positioned(b.value())),
+          Duration.ofSeconds(60))).as("a heartbeat with a position").isTrue();
+      JsonNode beat = beats.all().stream().map(b -> SessionWriter.parse(b.value()))
+          .filter(b -> !b.get("position").isNull()).reduce((a, b) -> b).orElseThrow();
+      assertThat(beat.get("source").asText()).isEqualTo("wal");
+      assertThat(beat.get("position").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+      assertThat(atLeast(c, lsn(c, "SELECT pg_current_wal_lsn()::text"),
+          beat.get("position").asText())).as("an LSN of this server").isTrue();
+      assertThat(beat.get("publishedUpTo").isNull()).isFalse();
+    } finally {
+      bridge.stop();
+      h.dropSlot();
+    }
+  }
+
+  private static boolean positioned(String heartbeat) {
+    JsonNode b = SessionWriter.parse(heartbeat);
+    return "wal".equals(b.path("source").asText()) && !b.path("position").isNull()
+        && !b.path("position").isMissingNode();
   }
 
   private static void awaitStreaming(Bridge bridge) throws InterruptedException {

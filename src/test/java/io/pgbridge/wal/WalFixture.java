@@ -69,12 +69,29 @@ final class WalFixture implements AutoCloseable {
 
   WalFixture(TestInfra.Postgres server, String database, long statusIntervalMs,
       boolean catchupInitialAll) throws SQLException {
+    this(server, database, statusIntervalMs, catchupInitialAll, null);
+  }
+
+  /**
+   * {@code applicationSchema}: the four tables as an application has them (then the bridge's
+   * objects alone are migrated, and its replica identities must already carry session_id), or
+   * null for the reference schema.
+   */
+  WalFixture(TestInfra.Postgres server, String database, long statusIntervalMs,
+      boolean catchupInitialAll, String applicationSchema) throws SQLException {
     this.server = server;
     this.url = TestInfra.createDatabase(server, database);
     this.bridgeId = "it-" + database;
     try (Connection c = connect()) {
-      new Migrator("public", "generation_sessions", "generation_updates").migrate(c, false);
+      Migrator migrator = new Migrator("public", "generation_sessions", "generation_updates");
       try (Statement st = c.createStatement()) {
+        if (applicationSchema == null) {
+          migrator.migrate(c, false);
+          st.execute(CHILD_REPLICA_IDENTITY);
+        } else {
+          st.execute(applicationSchema);
+          migrator.migrate(c, true);
+        }
         st.execute(WAL_OBJECTS);
       }
     }
@@ -107,6 +124,14 @@ final class WalFixture implements AutoCloseable {
   private static final String WAL_OBJECTS = """
       ALTER TABLE pgbridge_checkpoint ADD COLUMN IF NOT EXISTS wal_slot text,
         ADD COLUMN IF NOT EXISTS wal_catchup_from text;
+      CREATE PUBLICATION pgbridge FOR TABLE generation_sessions (id, state_version),
+        generation_todos (id, session_id), generation_tool_calls (id, session_id),
+        generation_notes (id, session_id)
+        WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true);
+      CREATE TABLE unrelated (id bigserial PRIMARY KEY, payload text);
+      """;
+
+  private static final String CHILD_REPLICA_IDENTITY = """
       CREATE UNIQUE INDEX IF NOT EXISTS generation_todos_ri ON generation_todos (session_id, id);
       ALTER TABLE generation_todos REPLICA IDENTITY USING INDEX generation_todos_ri;
       CREATE UNIQUE INDEX IF NOT EXISTS generation_tool_calls_ri
@@ -114,11 +139,6 @@ final class WalFixture implements AutoCloseable {
       ALTER TABLE generation_tool_calls REPLICA IDENTITY USING INDEX generation_tool_calls_ri;
       CREATE UNIQUE INDEX IF NOT EXISTS generation_notes_ri ON generation_notes (session_id, id);
       ALTER TABLE generation_notes REPLICA IDENTITY USING INDEX generation_notes_ri;
-      CREATE PUBLICATION pgbridge FOR TABLE generation_sessions (id, state_version),
-        generation_todos (id, session_id), generation_tool_calls (id, session_id),
-        generation_notes (id, session_id)
-        WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true);
-      CREATE TABLE unrelated (id bigserial PRIMARY KEY, payload text);
       """;
 
   Connection connect() throws SQLException {
@@ -184,6 +204,16 @@ final class WalFixture implements AutoCloseable {
       Long seen = published.get(id);
       return seen != null && (seen & bits) == bits;
     });
+  }
+
+  /** Polls until {@code id} was taken by {@link #publishAll} with any of {@code mask}. */
+  void awaitAny(UUID id, long mask) throws Exception {
+    pollUntil(id + " published with any of " + sources.describe(mask), Duration.ofSeconds(20),
+        () -> {
+          publishAll();
+          Long seen = published.get(id);
+          return seen != null && (seen & mask) != 0;
+        });
   }
 
   void sql(String... statements) throws SQLException {

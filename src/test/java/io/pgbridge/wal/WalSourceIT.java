@@ -8,9 +8,13 @@ import io.pgbridge.coalesce.ChangeSources.Op;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.source.Recovery;
 import io.pgbridge.testing.TestInfra;
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -238,6 +242,148 @@ class WalSourceIT {
         .hasMessageContaining("someone-else").hasMessageContaining("wal.slot.name")
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55000"));
     assertThat(f.confirmedFlush()).as("no slot created").isNull();
+  }
+
+  /**
+   * Partitioned sessions and todos (whose primary key carries session_id, so their replica
+   * identity does); the other children with a replica identity index on (session_id, id).
+   */
+  private static final String PARTITIONED = """
+      CREATE TABLE generation_sessions (
+        id uuid PRIMARY KEY, project_id uuid NOT NULL, status text NOT NULL DEFAULT 'pending',
+        raw_state jsonb, updated_at timestamptz NOT NULL DEFAULT now()) PARTITION BY HASH (id);
+      CREATE TABLE generation_sessions_p0 PARTITION OF generation_sessions
+        FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+      CREATE TABLE generation_sessions_p1 PARTITION OF generation_sessions
+        FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+      CREATE TABLE generation_todos (
+        id uuid NOT NULL DEFAULT gen_random_uuid(),
+        session_id uuid NOT NULL REFERENCES generation_sessions (id) ON DELETE CASCADE,
+        content text NOT NULL, PRIMARY KEY (id, session_id)) PARTITION BY HASH (session_id);
+      CREATE TABLE generation_todos_p0 PARTITION OF generation_todos
+        FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+      CREATE TABLE generation_todos_p1 PARTITION OF generation_todos
+        FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+      CREATE TABLE generation_tool_calls (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        session_id uuid NOT NULL REFERENCES generation_sessions (id) ON DELETE CASCADE,
+        tool_name text NOT NULL);
+      CREATE UNIQUE INDEX generation_tool_calls_ri ON generation_tool_calls (session_id, id);
+      ALTER TABLE generation_tool_calls REPLICA IDENTITY USING INDEX generation_tool_calls_ri;
+      CREATE TABLE generation_notes (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        session_id uuid NOT NULL REFERENCES generation_sessions (id) ON DELETE CASCADE,
+        body text NOT NULL);
+      CREATE UNIQUE INDEX generation_notes_ri ON generation_notes (session_id, id);
+      ALTER TABLE generation_notes REPLICA IDENTITY USING INDEX generation_notes_ri;
+      """;
+
+  @Test
+  void changesOfPartitionsArriveAsTheirPartitionedTables(TestInfo info) throws Exception {
+    f = new WalFixture(TestInfra.postgres(), "wal_partitioned", 100, true, PARTITIONED);
+    f.begin();
+    UUID a = UUID.randomUUID();
+    UUID b = UUID.randomUUID();
+    f.sql("INSERT INTO generation_sessions (id, project_id) VALUES ('" + a + "', gen_random_uuid()),"
+        + " ('" + b + "', gen_random_uuid())");
+    f.awaitPublished(a, bit(0, Op.INSERT));
+    f.awaitPublished(b, bit(0, Op.INSERT));
+    f.sql("INSERT INTO generation_todos (session_id, content) VALUES ('" + a + "', 'x')");
+    f.awaitPublished(a, bit(1, Op.INSERT));
+    // a todo moving between sessions may move between partitions too (a DELETE and an
+    // INSERT) or stay in its partition (an UPDATE with the old key): both sessions either way
+    f.published.clear();
+    f.sql("UPDATE generation_todos SET session_id = '" + b + "' WHERE session_id = '" + a + "'");
+    long todoChanges = bit(1, Op.INSERT) | bit(1, Op.UPDATE) | bit(1, Op.DELETE);
+    f.awaitAny(b, todoChanges);
+    f.awaitAny(a, todoChanges);
+    f.published.clear();
+    f.sql("INSERT INTO generation_tool_calls (session_id, tool_name) VALUES ('" + a + "', 't')",
+        "UPDATE generation_tool_calls SET session_id = '" + b + "'",
+        "DELETE FROM generation_tool_calls");
+    f.awaitPublished(a, bit(2, Op.INSERT) | bit(2, Op.UPDATE));
+    f.awaitPublished(b, bit(2, Op.UPDATE) | bit(2, Op.DELETE));
+    // an id change moves the session's row to the other partition, or keeps it in its own
+    UUID moved = UUID.randomUUID();
+    f.sql("DELETE FROM generation_todos", "UPDATE generation_sessions SET id = '" + moved
+        + "' WHERE id = '" + a + "'");
+    f.awaitAny(moved, bit(0, Op.INSERT) | bit(0, Op.UPDATE));
+    f.awaitPublished(a, bit(0, Op.DELETE));
+    assertThat(f.registry.get("pgbridge.errors").tag("kind", "wal_unrouted").counter().count())
+        .isZero();
+  }
+
+  @Test
+  void theProbeReadsTheSlotAndAbortsWhenAnotherProcessStreamsIt(TestInfo info)
+      throws Exception {
+    WalFixture f = fixture(info, 100);
+    f.begin();
+    f.pollFor(Duration.ofMillis(300));
+    f.source.probe();
+    assertThat(f.registry.get("pgbridge.wal.slot.lag.bytes").gauge().value())
+        .isGreaterThanOrEqualTo(0);
+    assertThat(f.registry.get("pgbridge.wal.retained.bytes").gauge().value())
+        .isGreaterThanOrEqualTo(0);
+    assertThat(f.registry.get("pgbridge.source.info").tag("mode", "wal").gauge().value())
+        .isEqualTo(1);
+    Map<String, Object> status = f.source.status();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> slot = (Map<String, Object>) status.get("slot");
+    assertThat(slot).containsEntry("name", f.source.slotName()).containsEntry("active", true)
+        .containsEntry("lastLoss", null);
+    assertThat(slot.get("confirmedFlushLsn")).asString().matches("[0-9A-F]+/[0-9A-F]+");
+    assertThat(status).containsEntry("publication", "pgbridge")
+        .containsEntry("syncState", "async");
+    assertThat(status.get("receivedLsn")).isNotNull();
+
+    // the slot's walsender is no longer this connection's: two probes in a row say so
+    try (Connection c = f.connect(); Statement st = c.createStatement()) {
+      st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+          + " WHERE slot_name = '" + f.source.slotName() + "'");
+    }
+    f.pollUntil("the slot inactive", WAIT, () -> !active(f));
+    f.source.probe();
+    assertThatThrownBy(f.source::probe).isInstanceOf(SQLException.class)
+        .hasMessageContaining("not this connection's")
+        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).startsWith("08"));
+  }
+
+  @Test
+  void drainingStopsMarkingLetsBarriersThroughAndHoldsTheSlot(TestInfo info) throws Exception {
+    WalFixture f = fixture(info, 100);
+    f.begin();
+    f.pollFor(Duration.ofMillis(300));
+    f.source.drain();
+    UUID a = UUID.randomUUID();
+    f.sql("INSERT INTO generation_sessions (id, project_id) VALUES ('" + a
+        + "', gen_random_uuid())");
+    long afterCommit = f.currentWalLsn();
+    f.sql("SELECT pg_logical_emit_message(true, 'pgbridge.barrier', 'last/1')");
+    f.pollUntil("the barrier", WAIT, () -> f.barriers.contains("last/1"));
+    f.pollFor(Duration.ofMillis(500));
+    assertThat(f.coalescer.lastSeq()).as("nothing marked while draining").isZero();
+    assertThat(f.confirmedFlush()).as("the next leader streams the ignored change again")
+        .isLessThan(afterCommit);
+  }
+
+  @Test
+  void aFirstStartWithCatchupInitialNoneStoresACheckpointAndReplaysOnlyTheGap(TestInfo info)
+      throws Exception {
+    f = new WalFixture(TestInfra.postgres(), "wal_initial_none", 100, false);
+    Recovery r = f.begin();
+    assertThat(r.kind()).isEqualTo(Recovery.Kind.SNAPSHOT);
+    assertThat(f.store.load()).map(c -> c.snapshot()).contains(r.snapshot());
+    assertThat(f.recordedCatchup()).isEqualTo(r.snapshot());
+  }
+
+  private static boolean active(WalFixture f) {
+    try (Connection c = f.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT active FROM pg_replication_slots"
+            + " WHERE slot_name = '" + f.source.slotName() + "'")) {
+      return rs.next() && rs.getBoolean(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static long confirmed(WalFixture f) {

@@ -202,20 +202,48 @@ final class ReplicationSlots {
     }
   }
 
-  /** Drops the slot if it exists; an active slot is refused by the server (55006). */
+  /**
+   * Drops the slot if it exists. A slot still active in another process (the walsender of a
+   * connection that has not ended yet) is a transient error: the runner retries.
+   */
   void drop() throws SQLException {
     try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
       st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
           + " WHERE slot_name = '" + slot + "'");
+    } catch (SQLException e) {
+      throw active(e);
     }
   }
 
-  /** Creates the slot for pgoutput ({@code failover}: PostgreSQL 17's FAILOVER option). */
+  /**
+   * Creates the slot for pgoutput ({@code failover}: PostgreSQL 17's FAILOVER option). If the
+   * server refuses (no free slot, a long transaction ended the wait), the bridge row no longer
+   * records the slot, so that the next attempt does not take the missing slot for a lost one;
+   * the owed catch-up stays recorded.
+   */
   void create(boolean failover) throws SQLException {
     try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
       st.execute("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput', false,"
           + " false" + (failover ? ", true" : "") + ")");
+    } catch (SQLException e) {
+      try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+          "UPDATE " + checkpointTable + " SET wal_slot = NULL WHERE bridge_id = ?")) {
+        ps.setString(1, bridgeId);
+        ps.executeUpdate();
+      } catch (SQLException e2) {
+        e.addSuppressed(e2);
+      }
+      throw active(e);
     }
+  }
+
+  /** 55006 (object in use: a slot active in another process) as a retryable error. */
+  SQLException active(SQLException e) {
+    if (!"55006".equals(e.getSQLState())) {
+      return e;
+    }
+    return new SQLException("replication slot " + slot + " is active in another process ("
+        + e.getMessage() + "): retrying", "55P03", e);
   }
 
   SQLException foreign(String otherBridge) {

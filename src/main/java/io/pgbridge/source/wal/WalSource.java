@@ -189,10 +189,10 @@ public final class WalSource implements ChangeSource {
   @Override
   public Connection connect() throws SQLException {
     Properties props = new Properties();
-    if (!settings.user().isEmpty()) {
+    if (settings.user() != null && !settings.user().isEmpty()) {
       props.setProperty("user", settings.user());
     }
-    if (!settings.password().isEmpty()) {
+    if (settings.password() != null && !settings.password().isEmpty()) {
       props.setProperty("password", settings.password());
     }
     props.setProperty("ApplicationName", settings.applicationName());
@@ -338,13 +338,14 @@ public final class WalSource implements ChangeSource {
   }
 
   /** Why START_REPLICATION's error means the slot is lost, or null when it does not. */
-  private static String lostOnStart(SQLException e) {
+  static String lostOnStart(SQLException e) {
     String m = String.valueOf(e.getMessage());
     if (m.contains("can no longer get changes") || m.contains("has been invalidated")
         || m.contains("was invalidated")) {
       return "invalidated";
     }
-    if ("42704".equals(e.getSQLState()) && m.contains("does not exist")) {
+    if ("42704".equals(e.getSQLState()) && m.contains("replication slot")
+        && m.contains("does not exist")) {
       return "does not exist";
     }
     return null;
@@ -366,12 +367,8 @@ public final class WalSource implements ChangeSource {
           .withAutomaticFlush(false)
           .start();
     } catch (SQLException e) {
-      if ("55006".equals(e.getSQLState())) {
-        // another walsender still holds the slot (a previous connection not yet ended): retry
-        throw new SQLException("replication slot " + settings.slotName() + " is active in"
-            + " another process: " + e.getMessage(), "55P03", e);
-      }
-      throw e;
+      // 55006: another walsender still holds the slot (a previous connection not yet ended)
+      throw slots.active(e);
     }
     tracker.reset(slot.confirmedFlushLsn());
     receivedLsn = slot.confirmedFlushLsn();
@@ -706,6 +703,7 @@ public final class WalSource implements ChangeSource {
     LinkedHashMap<UUID, Long> markSegment;
     int marks;
     boolean hasChanges;
+    boolean truncates;
     boolean visible;
     boolean drained;
     long lastSeq = FlushTracker.NO_MARKS;
@@ -755,6 +753,10 @@ public final class WalSource implements ChangeSource {
         drained = true;
         return;
       }
+      if (truncates) {
+        return; // a pgoutput TRUNCATE and the trigger's message: one walk sees both
+      }
+      truncates = true;
       hasChanges = true;
       segments.add(TRUNCATE_SESSIONS);
       markSegment = null;
