@@ -129,9 +129,12 @@ public final class Main {
 
           Validates the configuration (every problem at once), then connects to PostgreSQL
           and Kafka with it: the sessions table has the columns the bridge needs, every
-          bridge migration is applied, the triggers notify listen.channel, and the topic
-          exists (created when topic.creation.enable=true), as does the dead letter topic
-          when one is configured. Changes nothing else.
+          bridge migration is applied, the database is migrated for source.mode, the
+          triggers notify listen.channel (notify) or, with source.mode=wal, wal_level, the
+          replication privilege, a free slot, the publication and the replica identities
+          are what the WAL source needs, and the topic exists (created when
+          topic.creation.enable=true), as does the dead letter topic when one is
+          configured. Changes nothing else.
           """ + CONNECTING_EXIT_CODES,
           in -> in.noArguments("check")
               ? logged(in, (config, logging) -> check(config, in.out(), in.err()))
@@ -294,8 +297,10 @@ public final class Main {
       throws InterruptedException {
     out.println("configuration: ok");
     List<String> warnings = new ArrayList<>();
-    List<String> problems = Preflight.run(config, warnings);
+    List<String> notes = new ArrayList<>();
+    List<String> problems = Preflight.run(config, warnings, notes);
     warnings.forEach(w -> report(config, out, "warning: ", w));
+    notes.forEach(n -> out.println("source.mode=" + config.sourceMode().value() + ": " + n));
     if (!problems.isEmpty()) {
       problems.forEach(p -> report(config, err, "problem: ", p));
       return ExitCodes.UNAVAILABLE;
