@@ -83,9 +83,9 @@ class SlotLossIT {
   @Test
   void aSlotInvalidatedWhileTheBridgeIsDownIsRecreatedAndCaughtUpFromTheCheckpoint()
       throws Exception {
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start()) {
-      // 1 MB is less than a WAL segment: the slot keeps nothing beyond the current segment
-      ServerSettings.apply(pg, Map.of("max_slot_wal_keep_size", "1MB"));
+    // 1 MB is less than a WAL segment: the slot keeps nothing beyond the current segment
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(
+        Map.of("max_slot_wal_keep_size", "1MB"))) {
       TestInfra.Postgres postgres = new TestInfra.Postgres(pg.jdbcUrl(), pg.user(),
           pg.password());
       BridgeHarness h = BridgeHarness.create(postgres, "faults_slot_invalidated",
