@@ -235,10 +235,15 @@ public final class Bridge implements AutoCloseable, StatusSource {
         coalescer, checkpointer, metrics, state::lastError);
   }
 
+  /**
+   * The replication connection reports the slot's name as its application_name: what
+   * pg_stat_replication shows, and what `pgbridge check` compares with
+   * synchronous_standby_names.
+   */
   private WalSource walSource(CheckpointStore checkpoints) {
     WalSource.Settings settings = new WalSource.Settings(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(),
-        "pgbridge-wal-" + instanceId, config.schema(), config.sessionsTable(),
+        config.walSlotName(), config.schema(), config.sessionsTable(),
         config.bridgeId(), config.walSlotName(), config.walPublicationName(),
         config.walStatusIntervalMs(), config.walSlotFailover(), config.catchupInitialAll(),
         config.catchupPageSize());

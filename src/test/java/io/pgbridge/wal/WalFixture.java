@@ -92,7 +92,10 @@ final class WalFixture implements AutoCloseable {
           st.execute(applicationSchema);
           migrator.migrate(c, true);
         }
-        st.execute(WAL_OBJECTS);
+        st.execute(SLOT_COLUMNS);
+        // column lists from PostgreSQL 15 on; 14 publishes whole rows
+        st.execute(major(c) >= 15 ? PUBLICATION_SQL
+            : PUBLICATION_SQL.replaceAll(" \\([a-z_, ]+\\)", ""));
       }
     }
     HikariConfig config = new HikariConfig();
@@ -121,15 +124,26 @@ final class WalFixture implements AutoCloseable {
    * What `pgbridge migrate --source-mode wal` will create (until it does): the slot columns of
    * the bridge row, child replica identities that carry session_id, and the publication.
    */
-  private static final String WAL_OBJECTS = """
+  private static final String SLOT_COLUMNS = """
       ALTER TABLE pgbridge_checkpoint ADD COLUMN IF NOT EXISTS wal_slot text,
         ADD COLUMN IF NOT EXISTS wal_catchup_from text;
+      CREATE TABLE unrelated (id bigserial PRIMARY KEY, payload text);
+      """;
+
+  private static final String PUBLICATION_SQL = """
       CREATE PUBLICATION pgbridge FOR TABLE generation_sessions (id, state_version),
         generation_todos (id, session_id), generation_tool_calls (id, session_id),
         generation_notes (id, session_id)
-        WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true);
-      CREATE TABLE unrelated (id bigserial PRIMARY KEY, payload text);
+        WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)
       """;
+
+  private static int major(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+      rs.next();
+      return Integer.parseInt(rs.getString(1)) / 10_000;
+    }
+  }
 
   private static final String CHILD_REPLICA_IDENTITY = """
       CREATE UNIQUE INDEX IF NOT EXISTS generation_todos_ri ON generation_todos (session_id, id);

@@ -10,7 +10,6 @@ import io.pgbridge.config.Identifiers;
 import io.pgbridge.metrics.WarnOnce;
 import io.pgbridge.source.ChangeSource;
 import io.pgbridge.source.Recovery;
-import io.pgbridge.source.wal.ChangeRouter.Mark;
 import io.pgbridge.source.wal.PgOutputMessage.Begin;
 import io.pgbridge.source.wal.PgOutputMessage.Commit;
 import io.pgbridge.source.wal.PgOutputMessage.Delete;
@@ -26,12 +25,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,8 +74,6 @@ public final class WalSource implements ChangeSource {
   private static final Logger log = LoggerFactory.getLogger(WalSource.class);
   static final String BARRIER_PREFIX = "pgbridge.barrier";
   static final String TRUNCATE_PREFIX = "pgbridge.truncate";
-  /** Visibility re-checks while the head transaction is still invisible, in milliseconds. */
-  private static final long[] VISIBILITY_BACKOFF_MS = {1, 2, 5, 10};
   /** Messages read per pass, so that marks, the acknowledgement and status go in between. */
   private static final int READ_BUDGET = 2_000;
   /** Distinct marks waiting in received transactions before reading pauses. */
@@ -108,7 +104,9 @@ public final class WalSource implements ChangeSource {
 
     @Override
     public String toString() {
-      return "Settings[url=" + url + ", user=" + user + ", slot=" + slotName + ", publication="
+      // the URL's query may hold a password too
+      int query = url == null ? -1 : url.indexOf('?');
+      return "Settings[url=" + (query < 0 ? url : url.substring(0, query)) + ", user=" + user + ", slot=" + slotName + ", publication="
           + publication + "]";
     }
   }
@@ -131,20 +129,14 @@ public final class WalSource implements ChangeSource {
   private final ReplicationSlots slots;
   private final ChangeRouter router;
   private final FlushTracker tracker;
+  private final CommittedTransactions committed;
   private final WarnOnce warn = new WarnOnce(log);
-  private final int backlogLimit;
 
   private volatile Connection current;
-  private volatile boolean draining;
   private PGReplicationStream stream;
   private int major;
   private volatile int backendPid;
-  private Txn open;
-  private final ArrayDeque<Txn> queue = new ArrayDeque<>();
-  private int queuedMarks;
-  private DeletionWalk walk;
-  private int visibilityAttempt;
-  private long nextVisibilityCheck;
+  private CommittedTransactions.Txn open;
   private int strikes;
   private volatile long receivedLsn;
   private volatile SlotState lastSlot = SlotState.missing();
@@ -177,7 +169,18 @@ public final class WalSource implements ChangeSource {
         settings.slotName());
     this.router = new ChangeRouter(sources, settings.schema());
     this.tracker = new FlushTracker(ticker, settings.statusIntervalMs());
-    this.backlogLimit = Math.max(1_000, 2 * settings.pageSize());
+    this.committed = new CommittedTransactions(coalescer, barriers, this::currentSnapshot,
+        new CommittedTransactions.DeletionLog() {
+          @Override
+          public String since() throws SQLException {
+            return store.load().map(CheckpointStore.Checkpoint::snapshot).orElse(null);
+          }
+
+          @Override
+          public List<UUID> page(String since, UUID after, int limit) throws SQLException {
+            return store.deletedSince(since, after, limit);
+          }
+        }, tracker, this::unroutable, ticker, settings.pageSize());
     metrics.confirmedAge(tracker::owedSeconds);
   }
 
@@ -271,11 +274,7 @@ public final class WalSource implements ChangeSource {
   private void resetConnectionState() {
     stream = null;
     open = null;
-    queue.clear();
-    queuedMarks = 0;
-    walk = null;
-    visibilityAttempt = 0;
-    nextVisibilityCheck = 0;
+    committed.clear();
     strikes = 0;
     router.reset();
   }
@@ -384,16 +383,17 @@ public final class WalSource implements ChangeSource {
     }
     long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (true) {
-      boolean read = queuedMarks < MAX_QUEUED_MARKS && read();
-      boolean applied = apply();
+      boolean read = committed.queuedMarks() < MAX_QUEUED_MARKS && read();
+      boolean applied = committed.apply();
       acknowledge();
       long left = deadline - ticker.nanos();
       if (read || applied || left <= 0) {
         return;
       }
       long wait = Math.min(left, TimeUnit.MILLISECONDS.toNanos(5));
-      if (!queue.isEmpty() && nextVisibilityCheck - ticker.nanos() > 0) {
-        wait = Math.min(wait, Math.max(nextVisibilityCheck - ticker.nanos(), 100_000));
+      long check = committed.nextCheck() - ticker.nanos();
+      if (committed.waiting() > 0 && check > 0) {
+        wait = Math.min(wait, Math.max(check, 100_000));
       }
       TimeUnit.NANOSECONDS.sleep(wait);
     }
@@ -431,29 +431,27 @@ public final class WalSource implements ChangeSource {
         throw new WalProtocolException("Begin of xid " + Integer.toUnsignedString(b.xid())
             + " inside the transaction of xid " + Integer.toUnsignedString(open.xid));
       }
-      open = new Txn(b.xid());
+      open = committed.begin(b.xid());
     } else if (m instanceof Commit c) {
-      Txn t = inTxn("Commit");
-      t.entry = tracker.committed(c.endLsn());
+      CommittedTransactions.Txn t = inTxn("Commit");
       open = null;
-      queue.addLast(t);
-      queuedMarks += t.marks;
+      committed.commit(t, c.endLsn());
     } else if (m instanceof Relation r) {
       router.relation(r);
     } else if (m instanceof Insert i) {
-      Txn t = inTxn("Insert");
+      CommittedTransactions.Txn t = inTxn("Insert");
       count(i.relationOid(), Op.INSERT);
       router.insert(i, t);
     } else if (m instanceof Update u) {
-      Txn t = inTxn("Update");
+      CommittedTransactions.Txn t = inTxn("Update");
       count(u.relationOid(), Op.UPDATE);
       router.update(u, t);
     } else if (m instanceof Delete d) {
-      Txn t = inTxn("Delete");
+      CommittedTransactions.Txn t = inTxn("Delete");
       count(d.relationOid(), Op.DELETE);
       router.delete(d, t);
     } else if (m instanceof Truncate tr) {
-      Txn t = inTxn("Truncate");
+      CommittedTransactions.Txn t = inTxn("Truncate");
       for (String table : router.truncated(tr)) {
         metrics.change(table, WalMetrics.TRUNCATE);
       }
@@ -485,7 +483,7 @@ public final class WalSource implements ChangeSource {
     }
   }
 
-  private Txn inTxn(String what) throws WalProtocolException {
+  private CommittedTransactions.Txn inTxn(String what) throws WalProtocolException {
     if (open == null) {
       throw new WalProtocolException(what + " outside a transaction");
     }
@@ -500,62 +498,7 @@ public final class WalSource implements ChangeSource {
     }
   }
 
-  /**
-   * Marks the received transactions that are visible now, in commit order; returns whether
-   * any was applied. Stops at the first invisible one, or at a deletion-log walk that has pages
-   * left.
-   */
-  private boolean apply() throws SQLException {
-    long before = coalescer.lastSeq();
-    boolean any = false;
-    while (!queue.isEmpty()) {
-      Txn t = queue.peekFirst();
-      if (t.needsVisibility() && !t.visible && !checkVisibility()) {
-        break;
-      }
-      if (!t.applyStep()) {
-        any |= coalescer.lastSeq() != before;
-        break;
-      }
-      queue.pollFirst();
-      queuedMarks -= t.marks;
-      tracker.applied(t.entry, t.drained ? FlushTracker.NEVER : t.lastSeq);
-      any = true;
-    }
-    return any;
-  }
 
-  /**
-   * One snapshot for every waiting transaction, if a check is due; true when the head is
-   * visible. While it is not, checks back off 1, 2, 5, then every 10 ms.
-   */
-  private boolean checkVisibility() throws SQLException {
-    long now = ticker.nanos();
-    if (nextVisibilityCheck - now > 0) {
-      return false;
-    }
-    SnapshotVisibility snapshot;
-    try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-        var rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
-      rs.next();
-      snapshot = SnapshotVisibility.parse(rs.getString(1));
-    }
-    for (Txn t : queue) {
-      if (!t.visible && snapshot.visible(t.xid)) {
-        t.visible = true;
-      }
-    }
-    if (queue.peekFirst().visible) {
-      visibilityAttempt = 0;
-      nextVisibilityCheck = now;
-      return true;
-    }
-    long delay = VISIBILITY_BACKOFF_MS[Math.min(visibilityAttempt,
-        VISIBILITY_BACKOFF_MS.length - 1)];
-    visibilityAttempt++;
-    nextVisibilityCheck = now + TimeUnit.MILLISECONDS.toNanos(delay);
-    return false;
-  }
 
   /** Advances the confirmed position and sends it when a status update is due. */
   private void acknowledge() throws SQLException {
@@ -621,7 +564,23 @@ public final class WalSource implements ChangeSource {
 
   @Override
   public void drain() {
-    draining = true;
+    committed.drain();
+  }
+
+  private String currentSnapshot() throws SQLException {
+    try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private void unroutable(String table, Op op, String why) {
+    metrics.error(WalMetrics.UNROUTED);
+    if (warn.warn(WalMetrics.UNROUTED + ':' + table, "a {} of table {} names no session ({}):"
+        + " nothing to publish for it", op, table, why)) {
+      state.lastError("changes of table " + table + " name no session: " + why);
+    }
   }
 
   @Override
@@ -675,140 +634,5 @@ public final class WalSource implements ChangeSource {
 
   private static String lsnText(long lsn) {
     return lsn == 0 ? null : LogSequenceNumber.valueOf(lsn).asString();
-  }
-
-  /** A truncate of the sessions table: every session in the deletion log since the checkpoint. */
-  private final class DeletionWalk {
-    final String since;
-    UUID after;
-
-    DeletionWalk(String since) {
-      this.since = since;
-    }
-  }
-
-  /** A barrier inside a transaction, after the marks before it. */
-  private record Barrier(String id) {}
-
-  /** The truncate of the sessions table, where it came in its transaction. */
-  private static final Object TRUNCATE_SESSIONS = new Object();
-
-  /**
-   * One received transaction: its marks (one per session and segment, merged), barriers and
-   * truncates in stream order, and how far applying them has come.
-   */
-  private final class Txn implements ChangeRouter.Sink {
-    final int xid;
-    final ArrayList<Object> segments = new ArrayList<>();
-    LinkedHashMap<UUID, Long> markSegment;
-    int marks;
-    boolean hasChanges;
-    boolean truncates;
-    boolean visible;
-    boolean drained;
-    long lastSeq = FlushTracker.NO_MARKS;
-    int next;
-    FlushTracker.Entry entry;
-
-    Txn(int xid) {
-      this.xid = xid;
-    }
-
-    @Override
-    public void mark(Mark mark) {
-      if (draining) {
-        drained = true;
-        return;
-      }
-      hasChanges = true;
-      if (markSegment == null) {
-        markSegment = new LinkedHashMap<>();
-        segments.add(markSegment);
-      }
-      Long before = markSegment.get(mark.sessionId());
-      if (before == null) {
-        marks++;
-        markSegment.put(mark.sessionId(), mark.bits());
-      } else {
-        markSegment.put(mark.sessionId(), before | mark.bits());
-      }
-    }
-
-    @Override
-    public void unroutable(String table, Op op, String why) {
-      metrics.error(WalMetrics.UNROUTED);
-      if (warn.warn(WalMetrics.UNROUTED + ':' + table, "a {} of table {} names no session ({}):"
-          + " nothing to publish for it", op, table, why)) {
-        state.lastError("changes of table " + table + " name no session: " + why);
-      }
-    }
-
-    void barrier(String id) {
-      segments.add(new Barrier(id));
-      markSegment = null;
-    }
-
-    void truncate() {
-      if (draining) {
-        drained = true;
-        return;
-      }
-      if (truncates) {
-        return; // a pgoutput TRUNCATE and the trigger's message: one walk sees both
-      }
-      truncates = true;
-      hasChanges = true;
-      segments.add(TRUNCATE_SESSIONS);
-      markSegment = null;
-    }
-
-    boolean needsVisibility() {
-      return hasChanges;
-    }
-
-    /** Applies what it can; false while a deletion-log walk has pages left. */
-    @SuppressWarnings("unchecked")
-    boolean applyStep() throws SQLException {
-      while (next < segments.size()) {
-        Object s = segments.get(next);
-        if (s instanceof Barrier b) {
-          barriers.barrierArrived(b.id(), coalescer.lastSeq());
-        } else if (s == TRUNCATE_SESSIONS) {
-          if (!walkPage()) {
-            return false;
-          }
-        } else {
-          for (Map.Entry<UUID, Long> e : ((LinkedHashMap<UUID, Long>) s).entrySet()) {
-            lastSeq = coalescer.mark(e.getKey(), e.getValue());
-          }
-        }
-        next++;
-      }
-      return true;
-    }
-
-    /** One page of the deletion-log walk; true once the walk is complete. */
-    private boolean walkPage() throws SQLException {
-      if (walk == null) {
-        walk = new DeletionWalk(store.load().map(CheckpointStore.Checkpoint::snapshot)
-            .orElse(null));
-        log.info("the sessions table was truncated: marking every session deleted since {}",
-            walk.since == null ? "the beginning of the deletion log" : walk.since);
-      }
-      if (coalescer.pendingCount() >= backlogLimit) {
-        return false;
-      }
-      List<UUID> page = store.deletedSince(walk.since, walk.after, settings.pageSize());
-      long bits = ChangeSources.bit(0, Op.DELETE);
-      for (UUID id : page) {
-        lastSeq = coalescer.mark(id, bits);
-      }
-      if (page.size() < settings.pageSize()) {
-        walk = null;
-        return true;
-      }
-      walk.after = page.get(page.size() - 1);
-      return false;
-    }
   }
 }

@@ -26,6 +26,10 @@ class WalSourceTest {
   @Test
   void settingsNeverPrintThePassword() {
     assertThat(settings("ok", "pgbridge").toString()).doesNotContain("s3cret");
+    WalSource.Settings inUrl = new WalSource.Settings("jdbc:postgresql://db/app?password=s3cret",
+        "bridge", "", "pgbridge", "public", "generation_sessions", "b1", "ok", "pgbridge", 1000,
+        false, true, 500);
+    assertThat(inUrl.toString()).doesNotContain("s3cret").contains("jdbc:postgresql://db/app");
   }
 
   @Test
