@@ -22,6 +22,7 @@ import io.pgbridge.listen.ListenerConnector;
 import io.pgbridge.listen.SqlErrors;
 import io.pgbridge.migrate.MigrationScript;
 import io.pgbridge.migrate.Migrator;
+import io.pgbridge.source.SourceMode;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
@@ -95,15 +96,23 @@ public final class Main {
       Command.of("migrate", "apply the SQL migrations (--bridge-only: skip the reference"
           + " schema;\n--print: write the SQL instead of applying it)", """
           Usage: pgbridge [--config FILE] migrate [--bridge-only] [--print]
+                          [--source-mode notify|wal]
 
           Applies the SQL migrations of this build that are not yet recorded in
           <database.schema>.pgbridge_schema_history, in one transaction, with database.schema,
           sessions.table and listen.channel filled in. A recorded file whose filled-in text
-          changed (another channel, say) is applied again, with every file after it.
+          changed (another channel, say) is applied again, with every file after it. Then,
+          in the same transaction, puts the database in the source mode and records it:
+          notify's pg_notify triggers, or wal's publication (wal.publication.name) and
+          replica identities; the other mode's objects are dropped. Leaving wal also drops
+          the replication slots the WAL bridges recorded, and refuses (changing nothing)
+          while one of them is active: stop those bridges first.
 
           Options:
             --bridge-only  skip the reference schema of the four tables (V001): for an
                            application schema that already has them
+            --source-mode  notify or wal (default: source.mode); bridges in the other mode
+                           refuse to start afterwards
             --print        write the SQL to standard output instead of applying it: every
                            file in order, placeholders filled, each followed by the insert
                            into pgbridge_schema_history that 'migrate' records, so that a
@@ -299,11 +308,19 @@ public final class Main {
       PrintStream err) {
     boolean bridgeOnly = rest.remove("--bridge-only");
     boolean print = rest.remove("--print");
+    SourceMode mode;
+    try {
+      mode = sourceModeOption(rest, config.sourceMode());
+    } catch (IllegalArgumentException e) {
+      err.println("migrate: " + e.getMessage());
+      return ExitCodes.BAD_CONFIG;
+    }
     if (!rest.isEmpty()) {
       err.println("migrate: unexpected argument " + rest.get(0) + " (pgbridge migrate --help)");
       return ExitCodes.BAD_CONFIG;
     }
-    Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
+    Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel(),
+        mode, config.walPublicationName());
     if (print) {
       out.print(MigrationScript.render(migrator, bridgeOnly));
       return ExitCodes.OK;
@@ -325,11 +342,50 @@ public final class Main {
       if (!result.skipped().isEmpty()) {
         out.println("already applied or skipped: " + result.skipped());
       }
+      out.println("source mode " + mode.value() + (result.modeChanges().isEmpty()
+          ? ": nothing to change" : ":"));
+      result.modeChanges().forEach(change -> out.println("  " + change));
+      if (mode != config.sourceMode()) {
+        out.println("note: source.mode is " + config.sourceMode().value() + " in this"
+            + " configuration; bridges start only with source.mode=" + mode.value());
+      }
       return ExitCodes.OK;
     } catch (SQLException e) {
       err.println("migrate failed: " + SqlErrors.describe(e));
       return SqlErrors.isTransient(e) ? ExitCodes.UNAVAILABLE : ExitCodes.FAILURE;
     }
+  }
+
+  /**
+   * Removes {@code --source-mode X} (or {@code --source-mode=X}) from {@code rest} and returns
+   * its mode, {@code configured} when absent.
+   */
+  static SourceMode sourceModeOption(List<String> rest, SourceMode configured) {
+    SourceMode mode = configured;
+    for (int i = 0; i < rest.size(); ) {
+      String arg = rest.get(i);
+      String value;
+      if (arg.startsWith("--source-mode=")) {
+        value = arg.substring("--source-mode=".length());
+        rest.remove(i);
+      } else if (arg.equals("--source-mode")) {
+        if (i + 1 == rest.size()) {
+          throw new IllegalArgumentException("--source-mode needs notify or wal");
+        }
+        value = rest.get(i + 1);
+        rest.subList(i, i + 2).clear();
+      } else {
+        i++;
+        continue;
+      }
+      try {
+        mode = SourceMode.of(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--source-mode must be notify or wal, not '" + value
+            + "'");
+      }
+    }
+    return mode;
   }
 
   private static int runBridge(BridgeConfig config, Logging logging, PrintStream err)
