@@ -34,16 +34,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final String USER = "postgres";
     private static final String DATABASE = "postgres";
     /**
-     * Headroom for connection pools; logical replication for the Debezium benchmark peer; and
-     * durable commits, overriding zonky's {@code synchronous_commit=off}, under which an immediate
-     * shutdown loses the last commits and fault tests would see data vanish. Every zonky default
-     * is restated so that {@link #restart(boolean)} starts the server with the same settings.
+     * Headroom for connection pools; logical replication with 40 slots and wal senders (one per
+     * WAL-mode bridge in the tests, and the Debezium benchmark peer); and durable commits,
+     * overriding zonky's {@code synchronous_commit=off}, under which an immediate shutdown loses
+     * the last commits and fault tests would see data vanish. Every zonky default is restated
+     * so that {@link #restart(boolean)} starts the server with the same settings.
      */
     private static final Map<String, String> SERVER_CONFIG = Map.of(
             "max_connections", "300",
             "wal_level", "logical",
-            "max_replication_slots", "10",
-            "max_wal_senders", "10",
+            "max_replication_slots", "40",
+            "max_wal_senders", "40",
             "synchronous_commit", "on",
             "timezone", "UTC");
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);

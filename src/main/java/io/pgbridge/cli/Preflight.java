@@ -1,8 +1,8 @@
 package io.pgbridge.cli;
 
 import io.pgbridge.config.BridgeConfig;
-import io.pgbridge.listen.ListenerConnector;
-import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.source.notify.ListenerConnector;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.publish.TopicManager;
 import java.sql.Connection;
 import java.sql.SQLException;
