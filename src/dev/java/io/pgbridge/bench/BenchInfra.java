@@ -121,6 +121,11 @@ final class BenchInfra implements AutoCloseable {
     }
   }
 
+  /** The postmaster's pid when a {@link DurablePostgres} runs here, else -1. */
+  long serverPid() {
+    return embeddedPg instanceof DurablePostgres d ? d.pid() : -1;
+  }
+
   String bootstrap() {
     return bootstrap;
   }

@@ -109,9 +109,12 @@ final class BridgePeer implements Peer {
     return SourceMode.of(options.getOrDefault(BridgeConfig.SOURCE_MODE_CONFIG, "notify"));
   }
 
-  /** The replication slot of a WAL peer on {@code database}: one per database, never shared. */
+  /**
+   * The replication slot of a WAL peer on {@code database}, named after it: slots are
+   * server-wide, so two benchmark databases never share one.
+   */
   static String slotName(String database) {
-    return "bench_" + database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    return database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
   }
 
   /**

@@ -93,11 +93,13 @@ final class WritesBench {
     String loadBefore = CompareBench.loadAverage();
     Map<String, double[][]> tps = new LinkedHashMap<>(); // variant -> [writer][round]
     List<String> loads = new ArrayList<>();
+    List<Double> others = new ArrayList<>();
     String server;
     Map<String, String> descriptions = new LinkedHashMap<>();
     try (BenchInfra infra = BenchInfra.openDurable(a, fsync)) {
       server = infra.describeServer();
       out.println("server: " + server);
+      HostCpu cpu = new HostCpu(infra.serverPid());
       List<WriteVariant> opened = new ArrayList<>();
       try {
         for (String v : variants) {
@@ -119,14 +121,20 @@ final class WritesBench {
             }
             for (WriteVariant v : order) {
               v.beforeRun();
+              HostCpu.Sample before = cpu.sample();
               double t = runOnce(infra, v.database, writerCounts.get(wi), seconds,
                   transactions, sessions, round);
+              HostCpu.Sample after = cpu.sample();
               String load = CompareBench.loadAverage();
               loads.add(load);
+              double otherCores = HostCpu.othersCores(before, after);
+              others.add(otherCores);
               String read = v.afterRun();
               out.printf(Locale.ROOT, "fsync %s, round %d, %2d writers, %-13s %8.0f tx/s"
-                  + " (load %s)%s%n", fsync ? "on" : "off", round, writerCounts.get(wi), v.name,
-                  t, load, read.isEmpty() ? "" : "; " + read);
+                  + " (load %s; host busy %.2f cores, others %.2f)%s%n", fsync ? "on" : "off",
+                  round, writerCounts.get(wi), v.name, t, load,
+                  HostCpu.hostCores(before, after), otherCores,
+                  read.isEmpty() ? "" : "; " + read);
               tps.get(v.name)[wi][round] = t;
             }
           }
@@ -139,12 +147,13 @@ final class WritesBench {
     }
     String size = transactions > 0 ? transactions + " transactions per run"
         : seconds + " s per run";
-    return table(server, descriptions, tps, writerCounts, size, rounds, loadBefore, loads);
+    return table(server, descriptions, tps, writerCounts, size, rounds, loadBefore, loads,
+        others);
   }
 
   private static String table(String server, Map<String, String> descriptions,
       Map<String, double[][]> tps, List<Integer> writerCounts, String size, int rounds,
-      String loadBefore, List<String> loads) {
+      String loadBefore, List<String> loads, List<Double> otherCores) {
     List<String> others = new ArrayList<>(tps.keySet());
     others.remove("bare");
     StringBuilder md = new StringBuilder();
@@ -178,8 +187,11 @@ final class WritesBench {
     md.append(String.format(Locale.ROOT, "%n%s, transactions of 2-4 child rows + one"
         + " raw_state refresh (~2 KB), every writer on its own sessions; variants interleaved,"
         + " %d rounds. tx/s: best round. Ratios: of the best rounds, then [median, min-max of"
-        + " the ratio within each round]. Load average %s before, 1-minute load %s during the"
-        + " runs.%n%n", size, rounds, loadBefore, loadRange(loads)));
+        + " the ratio within each round]. Load average %s before, 1-minute load %s after the"
+        + " runs (the benchmark's own writers and backends count in it); CPU used by other"
+        + " processes than the benchmark and its server during the runs: %s of %d cores.%n%n",
+        size, rounds, loadBefore, loadRange(loads), spread(otherCores),
+        Runtime.getRuntime().availableProcessors()));
     descriptions.forEach((v, d) -> md.append("- `").append(v).append("`: ").append(d)
         .append('\n'));
     return md.toString();
@@ -214,6 +226,17 @@ final class WritesBench {
 
   private static double max(double[] v) {
     return Arrays.stream(v).max().orElse(0);
+  }
+
+  /** "median (min-max)" of the known values. */
+  private static String spread(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).filter(d -> d >= 0).sorted()
+        .toArray();
+    if (v.length == 0) {
+      return "unknown";
+    }
+    return String.format(Locale.ROOT, "median %.2f (%.2f-%.2f)", v[v.length / 2], v[0],
+        v[v.length - 1]);
   }
 
   private static String loadRange(List<String> loads) {

@@ -152,6 +152,11 @@ public final class DurablePostgres implements AutoCloseable {
     return fsync;
   }
 
+  /** The postmaster's process id (its children are the backends and background workers). */
+  public long pid() {
+    return server.pid();
+  }
+
   /** The server's version, e.g. {@code 15.14}, and where its data lives, for reports. */
   public String describe() {
     try (Connection c = DriverManager.getConnection(jdbcUrl(), USER, USER);

@@ -27,7 +27,7 @@ class WritesBenchSmokeIT {
       throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<String> args = List.of("--seconds", "2", "--writers", "2", "--rounds", "1",
-        "--sessions", "50", "--variants", "bare,notify,wal-drain",
+        "--sessions", "50", "--variants", "bare,notify,wal,wal-drain",
         "--kafka", TestInfra.kafkaBootstrap(), "--out", out.toString());
     int exit = WritesBench.run(new BenchArgs(args, Set.of("seconds", "writers", "rounds",
         "sessions", "variants", "kafka", "out"), Set.of()),
@@ -36,9 +36,10 @@ class WritesBenchSmokeIT {
     String printed = log.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(printed).isZero();
     assertThat(printed).contains("fsync=on").containsPattern("notify +\\d+ tx/s .*bridge read"
-        + " [1-9]\\d* changes").containsPattern("wal-drain +\\d+ tx/s .*stream read [1-9]");
+        + " [1-9]\\d* changes").containsPattern("wal +\\d+ tx/s .*bridge read [1-9]\\d* changes")
+        .containsPattern("wal-drain +\\d+ tx/s .*stream read [1-9]");
     String md = Files.readString(out.resolve("writer-cost.md"));
-    assertThat(md).contains("| writers | bare tx/s | notify tx/s | wal-drain tx/s |")
-        .contains("wal-drain / notify").containsPattern("\\| 2 \\| [1-9]\\d* \\|");
+    assertThat(md).contains("| writers | bare tx/s | notify tx/s | wal tx/s | wal-drain tx/s |")
+        .contains("| wal / notify |").contains("wal-drain / notify").containsPattern("\\| 2 \\| [1-9]\\d* \\|");
   }
 }
