@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WritesBench {
 
-  private static final String DEFAULT_VARIANTS = "bare,notify,wal-drain";
+  private static final String DEFAULT_VARIANTS = "bare,notify,wal";
 
   private WritesBench() {}
 
