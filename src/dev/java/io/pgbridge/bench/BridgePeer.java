@@ -179,10 +179,14 @@ final class BridgePeer implements Peer {
     }
   }
 
-  /** Row-change notifications (NOTIFY) or decoded row changes (WAL) received so far. */
+  /**
+   * Row-change notifications (NOTIFY) or decoded row changes (WAL) received so far. A WAL
+   * bridge counts each change in both counters, so only its own is read.
+   */
   @Override
   public long notifications() {
-    return (long) (count("pgbridge.notifications.received") + count("pgbridge.wal.changes"));
+    return (long) count(sourceMode() == SourceMode.WAL ? "pgbridge.wal.changes"
+        : "pgbridge.notifications.received");
   }
 
   /** Dirty plus in-flight sessions of the running bridge. */
