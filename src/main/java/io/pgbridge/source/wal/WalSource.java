@@ -75,6 +75,11 @@ public final class WalSource implements ChangeSource {
   private static final int READ_BUDGET = 2_000;
   /** Distinct marks waiting in received transactions before reading pauses. */
   private static final int MAX_QUEUED_MARKS = 200_000;
+  /**
+   * Received transactions not yet confirmed before reading pauses (Kafka lags): the server
+   * keeps the WAL; status updates still go every interval, so wal_sender_timeout does not fire.
+   */
+  static final long MAX_PENDING_TRANSACTIONS = 1_000_000;
   private static final int STRIKES = 2;
 
   /**
@@ -263,7 +268,8 @@ public final class WalSource implements ChangeSource {
     }
     long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (true) {
-      boolean read = committed.queuedMarks() < MAX_QUEUED_MARKS && read();
+      boolean read = committed.queuedMarks() < MAX_QUEUED_MARKS
+          && tracker.pendingTransactions() < MAX_PENDING_TRANSACTIONS && read();
       boolean applied = committed.apply();
       acknowledge();
       long left = deadline - ticker.nanos();
