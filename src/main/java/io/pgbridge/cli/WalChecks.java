@@ -5,6 +5,7 @@ import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.Identifiers;
 import io.pgbridge.migrate.RecordedMode;
 import io.pgbridge.source.SourceMode;
+import io.pgbridge.source.wal.SyncStandby;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -403,29 +404,7 @@ final class WalChecks {
    * lists, with double-quoted names.
    */
   static String syncStandbyMatch(String setting, Collection<String> applicationNames) {
-    if (setting == null || setting.isBlank()) {
-      return null;
-    }
-    String list = setting.strip();
-    int open = list.indexOf('(');
-    if (open >= 0 && list.endsWith(")")) {
-      list = list.substring(open + 1, list.length() - 1);
-    }
-    for (String raw : list.split(",")) {
-      String name = raw.strip();
-      if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
-        name = name.substring(1, name.length() - 1).replace("\"\"", "\"");
-      }
-      if (name.equals("*")) {
-        return "'*'"; // quoted or not: PostgreSQL compares the unquoted name with *
-      }
-      for (String app : applicationNames) {
-        if (app.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
-          return name;
-        }
-      }
-    }
-    return null;
+    return SyncStandby.match(setting, applicationNames);
   }
 
   private void checkFailover(Connection c) throws SQLException {

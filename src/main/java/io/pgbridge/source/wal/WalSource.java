@@ -81,6 +81,8 @@ public final class WalSource implements ChangeSource {
    */
   static final long MAX_PENDING_TRANSACTIONS = 1_000_000;
   private static final int STRIKES = 2;
+  /** A committed transaction invisible this long makes the sync standby check run at once. */
+  private static final long INVISIBLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
    * The source's settings. {@code slotName} is the configured or derived
@@ -141,6 +143,7 @@ public final class WalSource implements ChangeSource {
   private volatile long receivedLsn;
   private volatile SlotState lastSlot = SlotState.missing();
   private volatile String syncState;
+  private long lastSyncCheck;
 
   public WalSource(Settings settings, DataSource pool, SessionCoalescer coalescer,
       Checkpointer checkpointer, CheckpointStore store, ChangeSources sources,
@@ -217,6 +220,7 @@ public final class WalSource implements ChangeSource {
           + " is " + major + "): set wal.slot.failover=false", "55000");
     }
     backendPid = ReplicationSlots.backendPid(conn);
+    refuseSynchronousStandby(conn);
     String owed = keeper.prepare(conn, major);
     try {
       startStream(conn);
@@ -272,6 +276,16 @@ public final class WalSource implements ChangeSource {
           && tracker.pendingTransactions() < MAX_PENDING_TRANSACTIONS && read();
       boolean applied = committed.apply();
       acknowledge();
+      if (committed.invisibleNanos() > INVISIBLE_CHECK_NANOS
+          && ticker.nanos() - lastSyncCheck > INVISIBLE_CHECK_NANOS) {
+        // with synchronous replication it stays invisible until this bridge confirms it
+        lastSyncCheck = ticker.nanos();
+        String sync;
+        try (Connection c = pool.getConnection()) {
+          sync = ReplicationSlots.syncState(c, backendPid);
+        }
+        syncState(sync);
+      }
       long left = deadline - ticker.nanos();
       if (read || applied || left <= 0) {
         return;
@@ -423,17 +437,52 @@ public final class WalSource implements ChangeSource {
     } else {
       strikes = 0;
     }
+    syncState(sync);
+  }
+
+  /**
+   * A synchronous standby's commits wait for its confirmation before they become visible,
+   * and this source waits for their visibility before it marks and confirms: writers would
+   * hang. The bridge gives up (fatal): its connection ends, and the writers wait only for the
+   * standbys synchronous_standby_names names besides it.
+   */
+  private void syncState(String sync) throws SQLException {
     syncState = sync;
-    if (sync != null && !"async".equals(sync)) {
+    if (!SyncStandby.waitedFor(sync)) {
+      return;
+    }
+    metrics.error(WalMetrics.SYNC_STANDBY);
+    String message = "the replication connection of slot " + settings.slotName()
+        + " (application_name " + settings.applicationName() + ") is a synchronous standby"
+        + " (sync_state " + sync + "): commits would wait for this bridge while it waits for"
+        + " them to become visible; remove it from synchronous_standby_names (list the"
+        + " standbys by name instead of '*') and SELECT pg_reload_conf()";
+    log.error("{}", message);
+    state.lastError(message);
+    abort();
+    throw new SQLException(message, "55000");
+  }
+
+  /** Refuses to stream when synchronous_standby_names would match this connection. */
+  private void refuseSynchronousStandby(Connection conn) throws SQLException {
+    String names;
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
+      rs.next();
+      names = rs.getString(1);
+    }
+    String match = SyncStandby.match(names, List.of(settings.applicationName()));
+    if (match != null) {
       metrics.error(WalMetrics.SYNC_STANDBY);
-      if (warn.warn("sync", "the replication connection of slot {} is a synchronous standby"
-          + " (sync_state {}): writers wait for this bridge; remove application name {} from"
-          + " synchronous_standby_names", settings.slotName(), sync, settings.applicationName())) {
-        state.lastError("the bridge's replication connection is a synchronous standby"
-            + " (sync_state " + sync + "): fix synchronous_standby_names");
-      }
-    } else {
-      warn.reset("sync");
+      String message = "synchronous_standby_names = '" + names + "' names " + match
+          + ", which the replication connection of slot " + settings.slotName()
+          + " (application_name " + settings.applicationName() + ") matches: every commit"
+          + " would wait for this bridge while it waits for them to become visible; list the"
+          + " standbys by name instead of '*' and never the bridge, then SELECT"
+          + " pg_reload_conf()";
+      log.error("{}", message);
+      state.lastError(message);
+      throw new SQLException(message, "55000");
     }
   }
 
