@@ -152,8 +152,8 @@ final class ChangeRouter {
   private UUID sessionOf(Route r, Tuple tuple, Op op, Sink sink) throws WalProtocolException {
     String column = keyColumnName(r.index());
     if (r.keyColumn() < 0) {
-      throw new WalProtocolException("the publication sends no " + column + " column of table "
-          + r.table() + ": run `pgbridge migrate` (column lists) and `pgbridge check`");
+      throw new WalConfigurationException("the publication sends no " + column
+          + " column of table " + r.table() + " (its column list)");
     }
     if (r.keyColumn() >= tuple.size()) {
       throw new WalProtocolException("a tuple of table " + r.table() + " has " + tuple.size()
@@ -162,7 +162,8 @@ final class ChangeRouter {
     byte[] value = tuple.value(r.keyColumn());
     if (value == null || value == Tuple.UNCHANGED_TOAST) {
       if (r.index() == 0) {
-        throw new WalProtocolException("a change of table " + r.table() + " without its id");
+        throw new WalConfigurationException("a change of table " + r.table()
+            + " without its id (its replica identity must include id)");
       }
       sink.unroutable(r.table(), op, value == null ? column + " is NULL (in the old key: the"
           + " table's replica identity must include it; `pgbridge migrate` sets it)"

@@ -133,6 +133,7 @@ public final class WalSource implements ChangeSource {
   private final FlushTracker tracker;
   private final CommittedTransactions committed;
   private final WarnOnce warn = new WarnOnce(log);
+  private final StreamFailures failures = new StreamFailures();
 
   private volatile Connection current;
   private PGReplicationStream stream;
@@ -318,8 +319,11 @@ public final class WalSource implements ChangeSource {
             settings.slotName(), at, e.getMessage());
         state.lastError("replication stream at " + at + ": " + e.getMessage());
         // nothing at or after this position is confirmed: the server sends it again
-        throw new SQLException("pgoutput protocol error at " + at + ": " + e.getMessage(),
-            "08P01", e);
+        SQLException failure = failures.classify(e, receivedLsn);
+        if (!StreamFailures.TRANSIENT.equals(failure.getSQLState())) {
+          log.error("{}", failure.getMessage());
+        }
+        throw failure;
       }
     }
     return any;

@@ -146,12 +146,21 @@ class ChangeRouterTest {
   }
 
   @Test
-  void aPublicationWithoutTheSessionColumnIsAProtocolErrorNamingTheFix() throws Exception {
+  void aPublicationWithoutTheSessionColumnIsAConfigurationErrorNamingTheFix() throws Exception {
     relation(PgOutputBytes.relation(TODOS, "app", "generation_todos", "id"));
     assertThatThrownBy(() -> router.insert(decode(message('I').int32(TODOS).byte1('N')
         .tuple(ROW.toString()), Insert.class), sink))
-        .isInstanceOf(WalProtocolException.class).hasMessageContaining("no session_id column")
-        .hasMessageContaining("pgbridge migrate");
+        .isInstanceOf(WalConfigurationException.class)
+        .hasMessageContaining("no session_id column")
+        .hasMessageContaining("pgbridge migrate --source-mode wal");
+  }
+
+  @Test
+  void aSessionsChangeWithoutItsIdIsAConfigurationError() {
+    assertThatThrownBy(() -> router.delete(decode(message('D').int32(SESSIONS).byte1('K')
+        .tuple(null, null), Delete.class), sink))
+        .isInstanceOf(WalConfigurationException.class)
+        .hasMessageContaining("pgbridge migrate --source-mode wal");
   }
 
   @Test
