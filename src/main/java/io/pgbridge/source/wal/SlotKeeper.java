@@ -97,16 +97,42 @@ final class SlotKeeper {
   }
 
   /**
-   * START_REPLICATION failed with {@code e}: when that says the slot is lost, re-creates it and
-   * returns the catch-up it owes; otherwise rethrows {@code e}.
+   * START_REPLICATION failed with {@code e}: when the slot's row (read again, with the columns
+   * of server major version {@code major}) says it is lost, re-creates it and returns the
+   * catch-up it owes; otherwise rethrows {@code e}. The row decides, not the message text
+   * (which the server's lc_messages translates).
    */
-  String afterFailedStart(SQLException e) throws SQLException {
-    String lost = lostOnStart(e);
-    if (lost == null) {
+  String afterFailedStart(SQLException e, int major) throws SQLException {
+    if (!mayMeanLost(e)) {
       throw e;
     }
-    return recreate(slots.recorded(), lost.startsWith("does not exist") ? "dropped"
-        : "invalidated", "START_REPLICATION failed: " + e.getMessage(), true);
+    SlotState slot;
+    try (Connection c = slots.pool().getConnection()) {
+      slot = slots.read(c, major);
+    } catch (SQLException readFailed) {
+      e.addSuppressed(readFailed);
+      throw e;
+    }
+    String reason = lostReason(slot);
+    if (reason == null) {
+      throw e;
+    }
+    String what = slot.exists() ? slot.invalidation() : "it is missing from pg_replication_slots";
+    return recreate(slots.recorded(), reason, what + "; START_REPLICATION failed: "
+        + e.getMessage(), slot.exists());
+  }
+
+  /** The SQLSTATEs START_REPLICATION fails with for a dropped (42704) or invalidated slot. */
+  static boolean mayMeanLost(SQLException e) {
+    return "55000".equals(e.getSQLState()) || "42704".equals(e.getSQLState());
+  }
+
+  /** {@code dropped} or {@code invalidated} when {@code slot}'s row says it is lost, or null. */
+  static String lostReason(SlotState slot) {
+    if (!slot.exists()) {
+      return "dropped";
+    }
+    return slot.invalidation() != null ? "invalidated" : null;
   }
 
   /** The catch-up begin() asked for is done: it is no longer owed. */
@@ -173,19 +199,5 @@ final class SlotKeeper {
       return Recovery.none();
     }
     return ReplicationSlots.ALL.equals(owed) ? Recovery.all() : Recovery.from(owed);
-  }
-
-  /** Why START_REPLICATION's error means the slot is lost, or null when it does not. */
-  static String lostOnStart(SQLException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("can no longer get changes") || m.contains("has been invalidated")
-        || m.contains("was invalidated")) {
-      return "invalidated";
-    }
-    if ("42704".equals(e.getSQLState()) && m.contains("replication slot")
-        && m.contains("does not exist")) {
-      return "does not exist";
-    }
-    return null;
   }
 }

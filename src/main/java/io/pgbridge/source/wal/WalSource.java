@@ -226,7 +226,7 @@ public final class WalSource implements ChangeSource {
     try {
       startStream(conn);
     } catch (SQLException e) {
-      owed = keeper.afterFailedStart(e);
+      owed = keeper.afterFailedStart(e, major);
       startStream(conn);
     }
     return SlotKeeper.recovery(owed);
