@@ -313,7 +313,8 @@ final class WalChecks {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             problems.add("the replica identity of " + rs.getString(1) + " lacks " + column
-                + ", so a deleted row would not name its session: run `pgbridge migrate"
+                + ", so a deleted row would not name its session (a partition attached"
+                + " after migrate?): run `pgbridge migrate"
                 + " --source-mode wal` (it gives "
                 + (sessions ? "nothing to the sessions table, which needs a primary key on id"
                     : "each leaf a unique index (session_id, primary key) as replica identity")

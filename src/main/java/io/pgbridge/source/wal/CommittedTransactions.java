@@ -235,6 +235,7 @@ final class CommittedTransactions {
     private long lastSeq = FlushTracker.NO_MARKS;
     private int next;
     private FlushTracker.Entry entry;
+    private String unkeyedTable;
 
     private Txn(int xid) {
       this.xid = xid;
@@ -262,6 +263,21 @@ final class CommittedTransactions {
     @Override
     public void unroutable(String table, Op op, String why) {
       unroutable.report(table, op, why);
+    }
+
+    @Override
+    public void unkeyed(String table, Op op, String why) {
+      unroutable.report(table, op, why);
+      if (draining) {
+        drained = true;
+      } else if (unkeyedTable == null) {
+        unkeyedTable = table;
+      }
+    }
+
+    /** The table of a change whose old key named no session (see {@link #unkeyed}), or null. */
+    String unkeyedTable() {
+      return unkeyedTable;
     }
 
     /** A transactional barrier message. */

@@ -135,6 +135,14 @@ final class SlotKeeper {
     return slot.invalidation() != null ? "invalidated" : null;
   }
 
+  /**
+   * Records that every session is owed (the catch-up the next connection's begin returns):
+   * a change was received whose session is unknown.
+   */
+  void oweAll() throws SQLException {
+    slots.record(ReplicationSlots.ALL);
+  }
+
   /** The catch-up begin() asked for is done: it is no longer owed. */
   void recovered(Recovery done) throws SQLException {
     switch (done.kind()) {

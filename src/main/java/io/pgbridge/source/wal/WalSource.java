@@ -24,10 +24,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,8 @@ public final class WalSource implements ChangeSource {
   private static final int STRIKES = 2;
   /** A committed transaction invisible this long makes the sync standby check run at once. */
   private static final long INVISIBLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How often the probe looks for leaf partitions whose replica identity lacks session_id. */
+  private static final long IDENTITY_CHECK_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /**
    * The source's settings. {@code slotName} is the configured or derived
@@ -145,6 +149,12 @@ public final class WalSource implements ChangeSource {
   private volatile SlotState lastSlot = SlotState.missing();
   private volatile String syncState;
   private long lastSyncCheck;
+  private final List<String> childTables;
+  private long lastIdentityCheck;
+  private boolean identityChecked;
+  private String identityReported;
+  /** The WAL insert position when this connection began with the ALL catch-up; else -1. */
+  private long coveredByCatchUp = -1;
 
   public WalSource(Settings settings, DataSource pool, SessionCoalescer coalescer,
       Checkpointer checkpointer, CheckpointStore store, ChangeSources sources,
@@ -169,6 +179,7 @@ public final class WalSource implements ChangeSource {
         settings.slotName());
     this.keeper = new SlotKeeper(slots, store, settings, metrics, state, clock);
     this.router = new ChangeRouter(sources, settings.schema());
+    this.childTables = sources.tables().subList(1, sources.tables().size());
     this.tracker = new FlushTracker(ticker, settings.statusIntervalMs());
     this.committed = new CommittedTransactions(coalescer, barriers, this::currentSnapshot,
         new CommittedTransactions.DeletionLog() {
@@ -223,13 +234,23 @@ public final class WalSource implements ChangeSource {
     backendPid = ReplicationSlots.backendPid(conn);
     refuseSynchronousStandby(conn);
     String owed = keeper.prepare(conn, major);
+    coveredByCatchUp = ReplicationSlots.ALL.equals(owed) ? currentWalLsn(conn) : -1;
     try {
       startStream(conn);
     } catch (SQLException e) {
       owed = keeper.afterFailedStart(e, major);
+      coveredByCatchUp = ReplicationSlots.ALL.equals(owed) ? currentWalLsn(conn) : -1;
       startStream(conn);
     }
     return SlotKeeper.recovery(owed);
+  }
+
+  private static long currentWalLsn(Connection conn) throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+    }
   }
 
   private void resetConnectionState() {
@@ -329,7 +350,7 @@ public final class WalSource implements ChangeSource {
     return any;
   }
 
-  private void dispatch(PgOutputMessage m) throws WalProtocolException {
+  private void dispatch(PgOutputMessage m) throws WalProtocolException, SQLException {
     if (m instanceof Begin b) {
       if (open != null) {
         throw new WalProtocolException("Begin of xid " + Integer.toUnsignedString(b.xid())
@@ -339,6 +360,9 @@ public final class WalSource implements ChangeSource {
     } else if (m instanceof Commit c) {
       CommittedTransactions.Txn t = inTxn("Commit");
       open = null;
+      if (t.unkeyedTable() != null) {
+        lostRouting(t.unkeyedTable(), c.endLsn());
+      }
       committed.commit(t, c.endLsn());
     } else if (m instanceof Relation r) {
       router.relation(r);
@@ -442,6 +466,50 @@ public final class WalSource implements ChangeSource {
       strikes = 0;
     }
     syncState(sync);
+    if (!identityChecked || ticker.nanos() - lastIdentityCheck > IDENTITY_CHECK_NANOS) {
+      identityChecked = true;
+      lastIdentityCheck = ticker.nanos();
+      checkChildIdentities();
+    }
+  }
+
+  /**
+   * Leaf partitions of the child tables whose replica identity lacks session_id (attached
+   * after migrate): their deletes would name no session. Reported before one happens.
+   */
+  private void checkChildIdentities() {
+    String prefix = Identifiers.quote(settings.schema()) + ".";
+    List<String> leaves = new ArrayList<>();
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT t.relid::text FROM " + prefix + "pgbridge_relations(?::regclass) t WHERE"
+            + " t.isleaf AND NOT ('session_id' = ANY (" + prefix
+            + "pgbridge_replica_identity_columns(t.relid))) ORDER BY 1")) {
+      for (String table : childTables) {
+        ps.setString(1, Identifiers.qualified(settings.schema(), table));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            leaves.add(rs.getString(1));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      log.debug("reading the child tables' replica identities", e);
+      return;
+    }
+    if (leaves.isEmpty()) {
+      identityReported = null;
+      return;
+    }
+    metrics.error(WalMetrics.UNROUTED);
+    String message = "the replica identity of " + String.join(", ", leaves) + " lacks"
+        + " session_id (a partition attached after migrate?): a DELETE there would name no"
+        + " session and cost a republish of every session; run `pgbridge migrate"
+        + " --source-mode wal`";
+    if (!message.equals(identityReported)) {
+      identityReported = message;
+      log.error("{}", message);
+    }
+    state.lastError(message);
   }
 
   /**
@@ -506,6 +574,35 @@ public final class WalSource implements ChangeSource {
       rs.next();
       return rs.getString(1);
     }
+  }
+
+  /**
+   * A committed transaction changed a child row whose old key names no session: which
+   * session's record is stale is unknown, and no later catch-up from a checkpoint would see it
+   * (a child's delete leaves no trace in the sessions table). Covered only by republishing
+   * every session: when this connection began with that catch-up after the transaction
+   * committed, it is; otherwise the catch-up is recorded as owed (durably, in the bridge row)
+   * and the connection ends, so that the next one runs it. Nothing is confirmed past the
+   * transaction before that. Loud every time: the fix is migrate, which gives the new
+   * partitions their replica identity.
+   */
+  private void lostRouting(String table, long endLsn) throws SQLException {
+    String at = LogSequenceNumber.valueOf(endLsn).asString();
+    if (coveredByCatchUp >= endLsn) {
+      log.warn("a change of table {} at {} names no session; the catch-up of every session"
+          + " running on this connection covers it", table, at);
+      return;
+    }
+    String message = "a change of table " + table + " (committed at " + at + ") names no"
+        + " session: a partition of it has a replica identity without session_id (attached"
+        + " after migrate?); run `pgbridge migrate --source-mode wal` (and `pgbridge check`)."
+        + " Every session is republished to cover it";
+    log.error("{}", message);
+    metrics.error(WalMetrics.UNROUTED);
+    state.lastError(message);
+    keeper.oweAll();
+    abort();
+    throw new SQLException(message + ": reconnecting to run that catch-up", "08006");
   }
 
   private void unroutable(String table, Op op, String why) {
