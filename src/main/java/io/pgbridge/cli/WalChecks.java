@@ -174,7 +174,12 @@ final class WalChecks {
       int busy = intQuery(c, "SELECT count(*)::int FROM pg_stat_replication");
       if (busy >= senders) {
         problems.add("no free WAL sender: max_wal_senders is " + senders + " and " + busy
-            + " are in use (pg_stat_replication): raise max_wal_senders (restart PostgreSQL)");
+            + " are in use (pg_stat_replication): raise max_wal_senders (restart PostgreSQL);"
+            + " every bridge instance holds one, the standbys waiting for the lease too");
+      } else {
+        notes.add("WAL senders: " + (senders - busy) + " of " + senders + " free; every bridge"
+            + " instance holds one (a standby waiting for the lease too), so this is enough"
+            + " for " + (senders - busy) + " more instances");
       }
     }
   }
