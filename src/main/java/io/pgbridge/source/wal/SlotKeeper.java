@@ -35,6 +35,11 @@ final class SlotKeeper {
   private final BridgeState state;
   private final Clock clock;
   private volatile Map<String, Object> lastLoss;
+  /** A loss seen whose slot is not created again yet (creation failed, retrying). */
+  private Loss pendingLoss;
+
+  /** How the slot was lost, when it was first seen. */
+  private record Loss(String reason, String what, Instant at) {}
 
   SlotKeeper(ReplicationSlots slots, CheckpointStore store, WalSource.Settings settings,
       WalMetrics metrics, BridgeState state, Clock clock) {
@@ -83,8 +88,13 @@ final class SlotKeeper {
       owed = owedCatchUp(recorded);
       slots.record(owed);
       slots.create(settings.failover());
-      log.info("created replication slot {} on publication {}; catch-up from {}",
-          settings.slotName(), settings.publication(), describe(owed));
+      if (pendingLoss != null) {
+        // a re-creation that failed before: its attempt no longer records the slot
+        reportLoss(owed);
+      } else {
+        log.info("created replication slot {} on publication {}; catch-up from {}",
+            settings.slotName(), settings.publication(), describe(owed));
+      }
     } else if (!ours) {
       // a slot of this name that this bridge did not record (created by hand): its position
       // says nothing about what was published, so the checkpoint's catch-up runs once
@@ -154,24 +164,35 @@ final class SlotKeeper {
 
   /**
    * The slot was lost: records the owed catch-up, drops what is left of the slot and creates
-   * it again. Returns the owed catch-up.
+   * it again. Returns the owed catch-up. The loss is logged, counted and shown once the slot
+   * exists again; a creation that fails is retried by the runner (its error is the
+   * connection's), and the loss reported is the first one seen.
    */
   private String recreate(Recorded recorded, String reason, String what, boolean drop)
       throws SQLException {
     String owed = owedCatchUp(recorded);
-    log.error("replication slot {} was {} ({}): creating it again; the changes it held are"
-        + " published again by a catch-up from {}", settings.slotName(), reason, what,
-        describe(owed));
-    metrics.recreated(reason);
-    lastLoss = Map.of("at", Instant.now(clock).toString(), "reason", reason);
-    state.lastError("replication slot " + settings.slotName() + " was " + reason + " (" + what
-        + "): re-created, catching up from " + describe(owed));
+    if (pendingLoss == null) {
+      pendingLoss = new Loss(reason, what, Instant.now(clock));
+    }
     slots.record(owed);
     if (drop) {
       slots.drop();
     }
     slots.create(settings.failover());
+    reportLoss(owed);
     return owed;
+  }
+
+  private void reportLoss(String owed) {
+    Loss loss = pendingLoss;
+    pendingLoss = null;
+    log.error("replication slot {} was {} ({}): created it again; the changes it held are"
+        + " published again by a catch-up from {}", settings.slotName(), loss.reason(),
+        loss.what(), describe(owed));
+    metrics.recreated(loss.reason());
+    lastLoss = Map.of("at", loss.at().toString(), "reason", loss.reason());
+    state.lastError("replication slot " + settings.slotName() + " was " + loss.reason() + " ("
+        + loss.what() + "): re-created, catching up from " + describe(owed));
   }
 
   /**
