@@ -5,6 +5,7 @@ import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.Identifiers;
 import io.pgbridge.migrate.RecordedMode;
 import io.pgbridge.source.SourceMode;
+import io.pgbridge.source.wal.SyncStandby;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -173,7 +174,12 @@ final class WalChecks {
       int busy = intQuery(c, "SELECT count(*)::int FROM pg_stat_replication");
       if (busy >= senders) {
         problems.add("no free WAL sender: max_wal_senders is " + senders + " and " + busy
-            + " are in use (pg_stat_replication): raise max_wal_senders (restart PostgreSQL)");
+            + " are in use (pg_stat_replication): raise max_wal_senders (restart PostgreSQL);"
+            + " every bridge instance holds one, the standbys waiting for the lease too");
+      } else {
+        notes.add("WAL senders: " + (senders - busy) + " of " + senders + " free; every bridge"
+            + " instance holds one (a standby waiting for the lease too), so this is enough"
+            + " for " + (senders - busy) + " more instances");
       }
     }
   }
@@ -312,7 +318,8 @@ final class WalChecks {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             problems.add("the replica identity of " + rs.getString(1) + " lacks " + column
-                + ", so a deleted row would not name its session: run `pgbridge migrate"
+                + ", so a deleted row would not name its session (a partition attached"
+                + " after migrate?): run `pgbridge migrate"
                 + " --source-mode wal` (it gives "
                 + (sessions ? "nothing to the sessions table, which needs a primary key on id"
                     : "each leaf a unique index (session_id, primary key) as replica identity")
@@ -403,29 +410,7 @@ final class WalChecks {
    * lists, with double-quoted names.
    */
   static String syncStandbyMatch(String setting, Collection<String> applicationNames) {
-    if (setting == null || setting.isBlank()) {
-      return null;
-    }
-    String list = setting.strip();
-    int open = list.indexOf('(');
-    if (open >= 0 && list.endsWith(")")) {
-      list = list.substring(open + 1, list.length() - 1);
-    }
-    for (String raw : list.split(",")) {
-      String name = raw.strip();
-      if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
-        name = name.substring(1, name.length() - 1).replace("\"\"", "\"");
-      }
-      if (name.equals("*")) {
-        return "'*'"; // quoted or not: PostgreSQL compares the unquoted name with *
-      }
-      for (String app : applicationNames) {
-        if (app.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
-          return name;
-        }
-      }
-    }
-    return null;
+    return SyncStandby.match(setting, applicationNames);
   }
 
   private void checkFailover(Connection c) throws SQLException {

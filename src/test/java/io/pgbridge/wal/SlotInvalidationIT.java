@@ -13,6 +13,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,51 @@ class SlotInvalidationIT {
       f.sql("INSERT INTO generation_sessions (id, project_id) VALUES ('" + a
           + "', gen_random_uuid())");
       f.awaitPublished(a, ChangeSources.bit(0, Op.INSERT));
+    }
+  }
+
+  @Test
+  void aFailingRecreationIsCountedAndLoggedOnceWhenTheSlotFinallyExists() throws Exception {
+    try (WalFixture f = new WalFixture(postgres, "wal_recreate_retry", 100, true)) {
+      f.source.recovered(f.begin());
+      f.closeReplication();
+      f.dropSlot();
+      List<String> fillers = new ArrayList<>();
+      try (Connection c = f.connect(); Statement st = c.createStatement()) {
+        try {
+          // no free slot: the re-creation fails until one is freed
+          for (int i = 0; i < 100; i++) {
+            st.execute("SELECT pg_create_physical_replication_slot('filler_" + i + "')");
+            fillers.add("filler_" + i);
+          }
+        } catch (SQLException full) {
+          assertThat(full.getSQLState()).isEqualTo("53400");
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+          assertThatThrownBy(f::begin).isInstanceOf(SQLException.class);
+        }
+        assertThat(f.registry.get("pgbridge.wal.slot.recreated").tag("reason", "dropped")
+            .counter().count()).as("nothing re-created yet").isZero();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> before = (Map<String, Object>) f.source.status().get("slot");
+        assertThat(before.get("lastLoss")).isNull();
+
+        st.execute("SELECT pg_drop_replication_slot('" + fillers.remove(fillers.size() - 1)
+            + "')");
+        f.begin();
+        assertThat(f.registry.get("pgbridge.wal.slot.recreated").tag("reason", "dropped")
+            .counter().count()).isEqualTo(1);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> slot = (Map<String, Object>) f.source.status().get("slot");
+        assertThat(slot.get("lastLoss")).asString().contains("dropped");
+        assertThat(f.state.lastError()).contains("dropped");
+      } finally {
+        try (Connection c = f.connect(); Statement st = c.createStatement()) {
+          for (String filler : fillers) {
+            st.execute("SELECT pg_drop_replication_slot('" + filler + "')");
+          }
+        }
+      }
     }
   }
 

@@ -117,7 +117,7 @@ final class WalFixture implements AutoCloseable {
     this.store = new CheckpointStore(pool, "public", "generation_sessions", bridgeId, false,
         "generation_updates");
     WalSource.Settings settings = new WalSource.Settings(url, server.user(), server.password(),
-        "pgbridge-" + bridgeId, "public", "generation_sessions", bridgeId,
+        SlotNames.derive(bridgeId), "public", "generation_sessions", bridgeId,
         SlotNames.derive(bridgeId), PUBLICATION, statusIntervalMs, failover, catchupInitialAll,
         50);
     this.source = new WalSource(settings, pool, coalescer, (id, seq) -> {

@@ -123,6 +123,9 @@ class WalPreflightIT {
         + " is a superuser");
     assertThat(found.notes()).anyMatch(n -> n.startsWith("replication slot "
         + BridgeConfig.derivedSlotName("walcheck") + ": created at first start ("));
+    assertThat(found.notes()).as("WAL senders are counted per instance, standbys too")
+        .anyMatch(n -> n.startsWith("WAL senders: ")
+            && n.contains("every bridge instance holds one (a standby waiting for the lease"));
 
     // and the whole `pgbridge check`, with Kafka
     String topic = TestInfra.newTopic("wal-preflight", 1);

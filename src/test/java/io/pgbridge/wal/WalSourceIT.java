@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.ChangeSources.Op;
 import io.pgbridge.coalesce.DueSession;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.source.Recovery;
 import io.pgbridge.testing.TestInfra;
 import java.sql.Connection;
@@ -311,6 +312,60 @@ class WalSourceIT {
     f.awaitPublished(a, bit(0, Op.DELETE));
     assertThat(f.registry.get("pgbridge.errors").tag("kind", "wal_unrouted").counter().count())
         .isZero();
+  }
+
+  @Test
+  void aChildDeleteWithoutSessionIdInItsOldKeyRepublishesEverySession(TestInfo info)
+      throws Exception {
+    WalFixture f = fixture(info, 100);
+    assertThat(f.begin().kind()).isEqualTo(Recovery.Kind.ALL);
+    f.source.recovered(Recovery.all());
+    assertThat(f.recordedCatchup()).isNull();
+    UUID a = UUID.randomUUID();
+    f.sql("INSERT INTO generation_sessions (id, project_id) VALUES ('" + a + "',"
+        + " gen_random_uuid())", "INSERT INTO generation_notes (session_id, body) VALUES ('"
+        + a + "', 'n')");
+    f.awaitPublished(a, bit(3, Op.INSERT));
+    // as a partition attached after migrate has it: the old key is the primary key only
+    f.sql("ALTER TABLE generation_notes REPLICA IDENTITY DEFAULT");
+    f.source.probe();
+    assertThat(f.state.lastError()).as("the probe tells before a delete happens")
+        .contains("generation_notes").contains("lacks session_id")
+        .contains("pgbridge migrate --source-mode wal");
+    f.sql("DELETE FROM generation_notes WHERE session_id = '" + a + "'");
+    SQLException lost = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (lost == null) {
+      assertThat(System.nanoTime() - deadline).as("the source gives up the stream")
+          .isNegative();
+      try {
+        f.source.poll(20);
+      } catch (SQLException e) {
+        lost = e;
+      }
+    }
+    assertThat(lost.getMessage()).contains("generation_notes")
+        .contains("pgbridge migrate --source-mode wal");
+    assertThat(SqlErrors.isTransient(lost)).as("reconnects").isTrue();
+    assertThat(f.recordedCatchup()).as("every session owed, durably").isEqualTo("all");
+    assertThat(f.registry.get("pgbridge.errors").tag("kind", "wal_unrouted").counter().count())
+        .isPositive();
+    assertThat(f.state.lastError()).contains("pgbridge migrate");
+    Long before = f.confirmedFlush();
+
+    // the next connection runs that catch-up, which covers the delete received again
+    assertThat(f.begin().kind()).isEqualTo(Recovery.Kind.ALL);
+    f.pollFor(Duration.ofMillis(500));
+    assertThat(f.recordedCatchup()).isEqualTo("all");
+    f.pollUntil("the delete confirmed", Duration.ofSeconds(10), () -> {
+      f.publishAll();
+      try {
+        Long now = f.confirmedFlush();
+        return now != null && before != null && now > before;
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   @Test

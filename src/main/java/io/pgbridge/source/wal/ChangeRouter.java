@@ -45,6 +45,15 @@ final class ChangeRouter {
      * counted and told.
      */
     void unroutable(String table, Op op, String why);
+
+    /**
+     * An old key (a DELETE's, or an UPDATE's that changed the key) without the session column:
+     * a leaf's replica identity lacks it (a partition attached after migrate). The session it
+     * changed is unknown, so no mark can cover it.
+     */
+    default void unkeyed(String table, Op op, String why) {
+      unroutable(table, op, why);
+    }
   }
 
   /** A relation of ours: its table index and the position of the column naming the session. */
@@ -101,7 +110,7 @@ final class ChangeRouter {
     if (m.oldTuple() == null) {
       return; // the replica identity did not change: same session
     }
-    UUID before = sessionOf(r, m.oldTuple(), Op.UPDATE, sink);
+    UUID before = sessionOf(r, m.oldTuple(), true, Op.UPDATE, sink);
     if (before != null && !before.equals(now)) {
       // the sessions table: the old id's row is gone; a child: it left the old session
       sink.mark(new Mark(before, r.index(), r.index() == 0 ? Op.DELETE : Op.UPDATE));
@@ -113,7 +122,7 @@ final class ChangeRouter {
     if (r.index() < 0) {
       return;
     }
-    UUID before = sessionOf(r, m.oldTuple(), Op.DELETE, sink);
+    UUID before = sessionOf(r, m.oldTuple(), true, Op.DELETE, sink);
     if (before != null) {
       sink.mark(new Mark(before, r.index(), Op.DELETE));
     }
@@ -142,18 +151,19 @@ final class ChangeRouter {
   }
 
   private UUID markNew(Route r, Op op, Tuple tuple, Sink sink) throws WalProtocolException {
-    UUID id = sessionOf(r, tuple, op, sink);
+    UUID id = sessionOf(r, tuple, false, op, sink);
     if (id != null) {
       sink.mark(new Mark(id, r.index(), op));
     }
     return id;
   }
 
-  private UUID sessionOf(Route r, Tuple tuple, Op op, Sink sink) throws WalProtocolException {
+  private UUID sessionOf(Route r, Tuple tuple, boolean oldKey, Op op, Sink sink)
+      throws WalProtocolException {
     String column = keyColumnName(r.index());
     if (r.keyColumn() < 0) {
-      throw new WalProtocolException("the publication sends no " + column + " column of table "
-          + r.table() + ": run `pgbridge migrate` (column lists) and `pgbridge check`");
+      throw new WalConfigurationException("the publication sends no " + column
+          + " column of table " + r.table() + " (its column list)");
     }
     if (r.keyColumn() >= tuple.size()) {
       throw new WalProtocolException("a tuple of table " + r.table() + " has " + tuple.size()
@@ -162,11 +172,17 @@ final class ChangeRouter {
     byte[] value = tuple.value(r.keyColumn());
     if (value == null || value == Tuple.UNCHANGED_TOAST) {
       if (r.index() == 0) {
-        throw new WalProtocolException("a change of table " + r.table() + " without its id");
+        throw new WalConfigurationException("a change of table " + r.table()
+            + " without its id (its replica identity must include id)");
       }
-      sink.unroutable(r.table(), op, value == null ? column + " is NULL (in the old key: the"
-          + " table's replica identity must include it; `pgbridge migrate` sets it)"
-          : column + " was not sent");
+      if (oldKey && value == null) {
+        sink.unkeyed(r.table(), op, "the old key has no " + column + ": the replica identity"
+            + " of a partition of it lacks " + column + " (attached after migrate?); run"
+            + " `pgbridge migrate --source-mode wal`");
+      } else {
+        sink.unroutable(r.table(), op, value == null ? column + " is NULL"
+            : column + " was not sent");
+      }
       return null;
     }
     return uuid(value, r.table(), column);

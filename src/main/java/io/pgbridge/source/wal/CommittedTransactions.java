@@ -67,6 +67,7 @@ final class CommittedTransactions {
   private int queuedMarks;
   private int attempt;
   private long nextCheck;
+  private long invisibleSince;
   private boolean checkDue = true;
   private String walkSince;
   private UUID walkAfter;
@@ -130,6 +131,11 @@ final class CommittedTransactions {
     return nextCheck;
   }
 
+  /** How long the oldest transaction has been committed and still invisible (0 if it is not). */
+  long invisibleNanos() {
+    return attempt == 0 || queue.isEmpty() ? 0 : ticker.nanos() - invisibleSince;
+  }
+
   /**
    * Applies what it can: marks the transactions that are visible now, oldest first, up to the
    * first invisible one or a deletion-log walk with pages left. Returns whether it marked,
@@ -174,6 +180,9 @@ final class CommittedTransactions {
       return true;
     }
     checkDue = false;
+    if (attempt == 0) {
+      invisibleSince = now;
+    }
     nextCheck = now + TimeUnit.MILLISECONDS.toNanos(BACKOFF_MS[Math.min(attempt,
         BACKOFF_MS.length - 1)]);
     attempt++;
@@ -226,6 +235,7 @@ final class CommittedTransactions {
     private long lastSeq = FlushTracker.NO_MARKS;
     private int next;
     private FlushTracker.Entry entry;
+    private String unkeyedTable;
 
     private Txn(int xid) {
       this.xid = xid;
@@ -253,6 +263,21 @@ final class CommittedTransactions {
     @Override
     public void unroutable(String table, Op op, String why) {
       unroutable.report(table, op, why);
+    }
+
+    @Override
+    public void unkeyed(String table, Op op, String why) {
+      unroutable.report(table, op, why);
+      if (draining) {
+        drained = true;
+      } else if (unkeyedTable == null) {
+        unkeyedTable = table;
+      }
+    }
+
+    /** The table of a change whose old key named no session (see {@link #unkeyed}), or null. */
+    String unkeyedTable() {
+      return unkeyedTable;
     }
 
     /** A transactional barrier message. */

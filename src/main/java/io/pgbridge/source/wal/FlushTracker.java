@@ -13,6 +13,13 @@ import java.util.concurrent.TimeUnit;
  * pending and no transaction half received, it is the last position received (keepalives), so
  * that WAL of unpublished tables is not retained. It never moves back. Also paces the status
  * updates (at most one per interval) and times how long the position has owed progress.
+ *
+ * <p>Memory stays bounded while Kafka lags: beyond {@code maxEntries} entries a new
+ * transaction joins the newest entry instead of adding one. A merged entry is confirmed at its
+ * last transaction's end LSN once every transaction in it is applied and its largest last mark
+ * is below the low watermark; confirming needs the head and everything before it anyway, so
+ * merging only makes the position advance in coarser steps, never past an unpublished
+ * transaction.
  * Pure logic on the source's thread; not thread-safe (its {@link #confirmed()} is volatile for
  * {@code /status}).
  */
@@ -23,23 +30,40 @@ final class FlushTracker {
   /** A transaction without marks. */
   static final long NO_MARKS = 0;
 
-  /** One received transaction. */
+  /** Entries kept before new transactions join the newest one. */
+  static final int MAX_ENTRIES = 10_000;
+
+  /**
+   * One received transaction, or a run of consecutive ones merged: its last end LSN, the
+   * largest last mark of those applied, and how many are not yet applied. A transaction that
+   * joined another entry answers with that entry ({@link #group}).
+   */
   static final class Entry {
-    final long endLsn;
+    final Entry group;
+    long endLsn;
     long lastSeq = -1;
+    int unapplied = 1;
+    long transactions = 1;
 
     Entry(long endLsn) {
+      this.group = this;
       this.endLsn = endLsn;
     }
 
+    private Entry(Entry group) {
+      this.group = group;
+    }
+
     boolean applied() {
-      return lastSeq >= 0;
+      return unapplied == 0;
     }
   }
 
   private final Ticker ticker;
   private final long intervalNanos;
+  private final int maxEntries;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  private long transactions;
   private volatile long confirmed;
   private long lastStatusNanos;
   private boolean statusSent;
@@ -47,13 +71,22 @@ final class FlushTracker {
   private boolean owing;
 
   FlushTracker(Ticker ticker, long statusIntervalMs) {
+    this(ticker, statusIntervalMs, MAX_ENTRIES);
+  }
+
+  FlushTracker(Ticker ticker, long statusIntervalMs, int maxEntries) {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
+    }
     this.ticker = ticker;
+    this.maxEntries = maxEntries;
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(statusIntervalMs);
   }
 
   /** A new connection, streaming from the slot's {@code confirmedLsn}: nothing is pending. */
   void reset(long confirmedLsn) {
     entries.clear();
+    transactions = 0;
     confirmed = confirmedLsn;
     statusSent = false;
     owing = false;
@@ -61,6 +94,14 @@ final class FlushTracker {
 
   /** A transaction's commit arrived; its marks follow once it is visible. */
   Entry committed(long endLsn) {
+    transactions++;
+    if (entries.size() >= maxEntries) {
+      Entry newest = entries.peekLast();
+      newest.endLsn = Math.max(newest.endLsn, endLsn);
+      newest.unapplied++;
+      newest.transactions++;
+      return new Entry(newest);
+    }
     Entry e = new Entry(endLsn);
     entries.addLast(e);
     return e;
@@ -74,12 +115,22 @@ final class FlushTracker {
     if (lastSeq < 0) {
       throw new IllegalArgumentException("sequence numbers are positive: " + lastSeq);
     }
-    e.lastSeq = lastSeq;
+    Entry g = e.group;
+    if (g.unapplied <= 0) {
+      throw new IllegalStateException("every transaction of this entry is applied already");
+    }
+    g.lastSeq = Math.max(g.lastSeq, lastSeq);
+    g.unapplied--;
   }
 
-  /** Transactions received and not yet confirmable. */
+  /** Entries held (transactions, or runs of them merged); at most {@code maxEntries}. */
   int pending() {
     return entries.size();
+  }
+
+  /** Transactions received and not yet confirmed (the source stops reading above a cap). */
+  long pendingTransactions() {
+    return transactions;
   }
 
   /**
@@ -97,6 +148,7 @@ final class FlushTracker {
       }
       next = Math.max(next, head.endLsn);
       entries.pollFirst();
+      transactions -= head.transactions;
     }
     if (entries.isEmpty() && !txnOpen) {
       next = Math.max(next, receivedLsn);

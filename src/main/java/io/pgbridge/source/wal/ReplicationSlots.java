@@ -74,6 +74,10 @@ final class ReplicationSlots {
     return slot;
   }
 
+  DataSource pool() {
+    return pool;
+  }
+
   static int serverMajor(Connection c) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SHOW server_version_num")) {

@@ -35,6 +35,11 @@ final class SlotKeeper {
   private final BridgeState state;
   private final Clock clock;
   private volatile Map<String, Object> lastLoss;
+  /** A loss seen whose slot is not created again yet (creation failed, retrying). */
+  private Loss pendingLoss;
+
+  /** How the slot was lost, when it was first seen. */
+  private record Loss(String reason, String what, Instant at) {}
 
   SlotKeeper(ReplicationSlots slots, CheckpointStore store, WalSource.Settings settings,
       WalMetrics metrics, BridgeState state, Clock clock) {
@@ -83,8 +88,13 @@ final class SlotKeeper {
       owed = owedCatchUp(recorded);
       slots.record(owed);
       slots.create(settings.failover());
-      log.info("created replication slot {} on publication {}; catch-up from {}",
-          settings.slotName(), settings.publication(), describe(owed));
+      if (pendingLoss != null) {
+        // a re-creation that failed before: its attempt no longer records the slot
+        reportLoss(owed);
+      } else {
+        log.info("created replication slot {} on publication {}; catch-up from {}",
+            settings.slotName(), settings.publication(), describe(owed));
+      }
     } else if (!ours) {
       // a slot of this name that this bridge did not record (created by hand): its position
       // says nothing about what was published, so the checkpoint's catch-up runs once
@@ -97,16 +107,50 @@ final class SlotKeeper {
   }
 
   /**
-   * START_REPLICATION failed with {@code e}: when that says the slot is lost, re-creates it and
-   * returns the catch-up it owes; otherwise rethrows {@code e}.
+   * START_REPLICATION failed with {@code e}: when the slot's row (read again, with the columns
+   * of server major version {@code major}) says it is lost, re-creates it and returns the
+   * catch-up it owes; otherwise rethrows {@code e}. The row decides, not the message text
+   * (which the server's lc_messages translates).
    */
-  String afterFailedStart(SQLException e) throws SQLException {
-    String lost = lostOnStart(e);
-    if (lost == null) {
+  String afterFailedStart(SQLException e, int major) throws SQLException {
+    if (!mayMeanLost(e)) {
       throw e;
     }
-    return recreate(slots.recorded(), lost.startsWith("does not exist") ? "dropped"
-        : "invalidated", "START_REPLICATION failed: " + e.getMessage(), true);
+    SlotState slot;
+    try (Connection c = slots.pool().getConnection()) {
+      slot = slots.read(c, major);
+    } catch (SQLException readFailed) {
+      e.addSuppressed(readFailed);
+      throw e;
+    }
+    String reason = lostReason(slot);
+    if (reason == null) {
+      throw e;
+    }
+    String what = slot.exists() ? slot.invalidation() : "it is missing from pg_replication_slots";
+    return recreate(slots.recorded(), reason, what + "; START_REPLICATION failed: "
+        + e.getMessage(), slot.exists());
+  }
+
+  /** The SQLSTATEs START_REPLICATION fails with for a dropped (42704) or invalidated slot. */
+  static boolean mayMeanLost(SQLException e) {
+    return "55000".equals(e.getSQLState()) || "42704".equals(e.getSQLState());
+  }
+
+  /** {@code dropped} or {@code invalidated} when {@code slot}'s row says it is lost, or null. */
+  static String lostReason(SlotState slot) {
+    if (!slot.exists()) {
+      return "dropped";
+    }
+    return slot.invalidation() != null ? "invalidated" : null;
+  }
+
+  /**
+   * Records that every session is owed (the catch-up the next connection's begin returns):
+   * a change was received whose session is unknown.
+   */
+  void oweAll() throws SQLException {
+    slots.record(ReplicationSlots.ALL);
   }
 
   /** The catch-up begin() asked for is done: it is no longer owed. */
@@ -120,24 +164,35 @@ final class SlotKeeper {
 
   /**
    * The slot was lost: records the owed catch-up, drops what is left of the slot and creates
-   * it again. Returns the owed catch-up.
+   * it again. Returns the owed catch-up. The loss is logged, counted and shown once the slot
+   * exists again; a creation that fails is retried by the runner (its error is the
+   * connection's), and the loss reported is the first one seen.
    */
   private String recreate(Recorded recorded, String reason, String what, boolean drop)
       throws SQLException {
     String owed = owedCatchUp(recorded);
-    log.error("replication slot {} was {} ({}): creating it again; the changes it held are"
-        + " published again by a catch-up from {}", settings.slotName(), reason, what,
-        describe(owed));
-    metrics.recreated(reason);
-    lastLoss = Map.of("at", Instant.now(clock).toString(), "reason", reason);
-    state.lastError("replication slot " + settings.slotName() + " was " + reason + " (" + what
-        + "): re-created, catching up from " + describe(owed));
+    if (pendingLoss == null) {
+      pendingLoss = new Loss(reason, what, Instant.now(clock));
+    }
     slots.record(owed);
     if (drop) {
       slots.drop();
     }
     slots.create(settings.failover());
+    reportLoss(owed);
     return owed;
+  }
+
+  private void reportLoss(String owed) {
+    Loss loss = pendingLoss;
+    pendingLoss = null;
+    log.error("replication slot {} was {} ({}): created it again; the changes it held are"
+        + " published again by a catch-up from {}", settings.slotName(), loss.reason(),
+        loss.what(), describe(owed));
+    metrics.recreated(loss.reason());
+    lastLoss = Map.of("at", loss.at().toString(), "reason", loss.reason());
+    state.lastError("replication slot " + settings.slotName() + " was " + loss.reason() + " ("
+        + loss.what() + "): re-created, catching up from " + describe(owed));
   }
 
   /**
@@ -173,19 +228,5 @@ final class SlotKeeper {
       return Recovery.none();
     }
     return ReplicationSlots.ALL.equals(owed) ? Recovery.all() : Recovery.from(owed);
-  }
-
-  /** Why START_REPLICATION's error means the slot is lost, or null when it does not. */
-  static String lostOnStart(SQLException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("can no longer get changes") || m.contains("has been invalidated")
-        || m.contains("was invalidated")) {
-      return "invalidated";
-    }
-    if ("42704".equals(e.getSQLState()) && m.contains("replication slot")
-        && m.contains("does not exist")) {
-      return "does not exist";
-    }
-    return null;
   }
 }

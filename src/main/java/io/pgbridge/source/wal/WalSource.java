@@ -24,10 +24,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +77,16 @@ public final class WalSource implements ChangeSource {
   private static final int READ_BUDGET = 2_000;
   /** Distinct marks waiting in received transactions before reading pauses. */
   private static final int MAX_QUEUED_MARKS = 200_000;
+  /**
+   * Received transactions not yet confirmed before reading pauses (Kafka lags): the server
+   * keeps the WAL; status updates still go every interval, so wal_sender_timeout does not fire.
+   */
+  static final long MAX_PENDING_TRANSACTIONS = 1_000_000;
   private static final int STRIKES = 2;
+  /** A committed transaction invisible this long makes the sync standby check run at once. */
+  private static final long INVISIBLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How often the probe looks for leaf partitions whose replica identity lacks session_id. */
+  private static final long IDENTITY_CHECK_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /**
    * The source's settings. {@code slotName} is the configured or derived
@@ -126,6 +137,7 @@ public final class WalSource implements ChangeSource {
   private final FlushTracker tracker;
   private final CommittedTransactions committed;
   private final WarnOnce warn = new WarnOnce(log);
+  private final StreamFailures failures = new StreamFailures();
 
   private volatile Connection current;
   private PGReplicationStream stream;
@@ -136,6 +148,13 @@ public final class WalSource implements ChangeSource {
   private volatile long receivedLsn;
   private volatile SlotState lastSlot = SlotState.missing();
   private volatile String syncState;
+  private long lastSyncCheck;
+  private final List<String> childTables;
+  private long lastIdentityCheck;
+  private boolean identityChecked;
+  private String identityReported;
+  /** The WAL insert position when this connection began with the ALL catch-up; else -1. */
+  private long coveredByCatchUp = -1;
 
   public WalSource(Settings settings, DataSource pool, SessionCoalescer coalescer,
       Checkpointer checkpointer, CheckpointStore store, ChangeSources sources,
@@ -160,6 +179,7 @@ public final class WalSource implements ChangeSource {
         settings.slotName());
     this.keeper = new SlotKeeper(slots, store, settings, metrics, state, clock);
     this.router = new ChangeRouter(sources, settings.schema());
+    this.childTables = sources.tables().subList(1, sources.tables().size());
     this.tracker = new FlushTracker(ticker, settings.statusIntervalMs());
     this.committed = new CommittedTransactions(coalescer, barriers, this::currentSnapshot,
         new CommittedTransactions.DeletionLog() {
@@ -212,14 +232,25 @@ public final class WalSource implements ChangeSource {
           + " is " + major + "): set wal.slot.failover=false", "55000");
     }
     backendPid = ReplicationSlots.backendPid(conn);
+    refuseSynchronousStandby(conn);
     String owed = keeper.prepare(conn, major);
+    coveredByCatchUp = ReplicationSlots.ALL.equals(owed) ? currentWalLsn(conn) : -1;
     try {
       startStream(conn);
     } catch (SQLException e) {
-      owed = keeper.afterFailedStart(e);
+      owed = keeper.afterFailedStart(e, major);
+      coveredByCatchUp = ReplicationSlots.ALL.equals(owed) ? currentWalLsn(conn) : -1;
       startStream(conn);
     }
     return SlotKeeper.recovery(owed);
+  }
+
+  private static long currentWalLsn(Connection conn) throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+    }
   }
 
   private void resetConnectionState() {
@@ -263,9 +294,20 @@ public final class WalSource implements ChangeSource {
     }
     long deadline = ticker.nanos() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (true) {
-      boolean read = committed.queuedMarks() < MAX_QUEUED_MARKS && read();
+      boolean read = committed.queuedMarks() < MAX_QUEUED_MARKS
+          && tracker.pendingTransactions() < MAX_PENDING_TRANSACTIONS && read();
       boolean applied = committed.apply();
       acknowledge();
+      if (committed.invisibleNanos() > INVISIBLE_CHECK_NANOS
+          && ticker.nanos() - lastSyncCheck > INVISIBLE_CHECK_NANOS) {
+        // with synchronous replication it stays invisible until this bridge confirms it
+        lastSyncCheck = ticker.nanos();
+        String sync;
+        try (Connection c = pool.getConnection()) {
+          sync = ReplicationSlots.syncState(c, backendPid);
+        }
+        syncState(sync);
+      }
       long left = deadline - ticker.nanos();
       if (read || applied || left <= 0) {
         return;
@@ -298,14 +340,17 @@ public final class WalSource implements ChangeSource {
             settings.slotName(), at, e.getMessage());
         state.lastError("replication stream at " + at + ": " + e.getMessage());
         // nothing at or after this position is confirmed: the server sends it again
-        throw new SQLException("pgoutput protocol error at " + at + ": " + e.getMessage(),
-            "08P01", e);
+        SQLException failure = failures.classify(e, receivedLsn);
+        if (!StreamFailures.TRANSIENT.equals(failure.getSQLState())) {
+          log.error("{}", failure.getMessage());
+        }
+        throw failure;
       }
     }
     return any;
   }
 
-  private void dispatch(PgOutputMessage m) throws WalProtocolException {
+  private void dispatch(PgOutputMessage m) throws WalProtocolException, SQLException {
     if (m instanceof Begin b) {
       if (open != null) {
         throw new WalProtocolException("Begin of xid " + Integer.toUnsignedString(b.xid())
@@ -315,6 +360,9 @@ public final class WalSource implements ChangeSource {
     } else if (m instanceof Commit c) {
       CommittedTransactions.Txn t = inTxn("Commit");
       open = null;
+      if (t.unkeyedTable() != null) {
+        lostRouting(t.unkeyedTable(), c.endLsn());
+      }
       committed.commit(t, c.endLsn());
     } else if (m instanceof Relation r) {
       router.relation(r);
@@ -417,17 +465,96 @@ public final class WalSource implements ChangeSource {
     } else {
       strikes = 0;
     }
-    syncState = sync;
-    if (sync != null && !"async".equals(sync)) {
-      metrics.error(WalMetrics.SYNC_STANDBY);
-      if (warn.warn("sync", "the replication connection of slot {} is a synchronous standby"
-          + " (sync_state {}): writers wait for this bridge; remove application name {} from"
-          + " synchronous_standby_names", settings.slotName(), sync, settings.applicationName())) {
-        state.lastError("the bridge's replication connection is a synchronous standby"
-            + " (sync_state " + sync + "): fix synchronous_standby_names");
+    syncState(sync);
+    if (!identityChecked || ticker.nanos() - lastIdentityCheck > IDENTITY_CHECK_NANOS) {
+      identityChecked = true;
+      lastIdentityCheck = ticker.nanos();
+      checkChildIdentities();
+    }
+  }
+
+  /**
+   * Leaf partitions of the child tables whose replica identity lacks session_id (attached
+   * after migrate): their deletes would name no session. Reported before one happens.
+   */
+  private void checkChildIdentities() {
+    String prefix = Identifiers.quote(settings.schema()) + ".";
+    List<String> leaves = new ArrayList<>();
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT t.relid::text FROM " + prefix + "pgbridge_relations(?::regclass) t WHERE"
+            + " t.isleaf AND NOT ('session_id' = ANY (" + prefix
+            + "pgbridge_replica_identity_columns(t.relid))) ORDER BY 1")) {
+      for (String table : childTables) {
+        ps.setString(1, Identifiers.qualified(settings.schema(), table));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            leaves.add(rs.getString(1));
+          }
+        }
       }
-    } else {
-      warn.reset("sync");
+    } catch (SQLException e) {
+      log.debug("reading the child tables' replica identities", e);
+      return;
+    }
+    if (leaves.isEmpty()) {
+      identityReported = null;
+      return;
+    }
+    metrics.error(WalMetrics.UNROUTED);
+    String message = "the replica identity of " + String.join(", ", leaves) + " lacks"
+        + " session_id (a partition attached after migrate?): a DELETE there would name no"
+        + " session and cost a republish of every session; run `pgbridge migrate"
+        + " --source-mode wal`";
+    if (!message.equals(identityReported)) {
+      identityReported = message;
+      log.error("{}", message);
+    }
+    state.lastError(message);
+  }
+
+  /**
+   * A synchronous standby's commits wait for its confirmation before they become visible,
+   * and this source waits for their visibility before it marks and confirms: writers would
+   * hang. The bridge gives up (fatal): its connection ends, and the writers wait only for the
+   * standbys synchronous_standby_names names besides it.
+   */
+  private void syncState(String sync) throws SQLException {
+    syncState = sync;
+    if (!SyncStandby.waitedFor(sync)) {
+      return;
+    }
+    metrics.error(WalMetrics.SYNC_STANDBY);
+    String message = "the replication connection of slot " + settings.slotName()
+        + " (application_name " + settings.applicationName() + ") is a synchronous standby"
+        + " (sync_state " + sync + "): commits would wait for this bridge while it waits for"
+        + " them to become visible; remove it from synchronous_standby_names (list the"
+        + " standbys by name instead of '*') and SELECT pg_reload_conf()";
+    log.error("{}", message);
+    state.lastError(message);
+    abort();
+    throw new SQLException(message, "55000");
+  }
+
+  /** Refuses to stream when synchronous_standby_names would match this connection. */
+  private void refuseSynchronousStandby(Connection conn) throws SQLException {
+    String names;
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
+      rs.next();
+      names = rs.getString(1);
+    }
+    String match = SyncStandby.match(names, List.of(settings.applicationName()));
+    if (match != null) {
+      metrics.error(WalMetrics.SYNC_STANDBY);
+      String message = "synchronous_standby_names = '" + names + "' names " + match
+          + ", which the replication connection of slot " + settings.slotName()
+          + " (application_name " + settings.applicationName() + ") matches: every commit"
+          + " would wait for this bridge while it waits for them to become visible; list the"
+          + " standbys by name instead of '*' and never the bridge, then SELECT"
+          + " pg_reload_conf()";
+      log.error("{}", message);
+      state.lastError(message);
+      throw new SQLException(message, "55000");
     }
   }
 
@@ -447,6 +574,35 @@ public final class WalSource implements ChangeSource {
       rs.next();
       return rs.getString(1);
     }
+  }
+
+  /**
+   * A committed transaction changed a child row whose old key names no session: which
+   * session's record is stale is unknown, and no later catch-up from a checkpoint would see it
+   * (a child's delete leaves no trace in the sessions table). Covered only by republishing
+   * every session: when this connection began with that catch-up after the transaction
+   * committed, it is; otherwise the catch-up is recorded as owed (durably, in the bridge row)
+   * and the connection ends, so that the next one runs it. Nothing is confirmed past the
+   * transaction before that. Loud every time: the fix is migrate, which gives the new
+   * partitions their replica identity.
+   */
+  private void lostRouting(String table, long endLsn) throws SQLException {
+    String at = LogSequenceNumber.valueOf(endLsn).asString();
+    if (coveredByCatchUp >= endLsn) {
+      log.warn("a change of table {} at {} names no session; the catch-up of every session"
+          + " running on this connection covers it", table, at);
+      return;
+    }
+    String message = "a change of table " + table + " (committed at " + at + ") names no"
+        + " session: a partition of it has a replica identity without session_id (attached"
+        + " after migrate?); run `pgbridge migrate --source-mode wal` (and `pgbridge check`)."
+        + " Every session is republished to cover it";
+    log.error("{}", message);
+    metrics.error(WalMetrics.UNROUTED);
+    state.lastError(message);
+    keeper.oweAll();
+    abort();
+    throw new SQLException(message + ": reconnecting to run that catch-up", "08006");
   }
 
   private void unroutable(String table, Op op, String why) {

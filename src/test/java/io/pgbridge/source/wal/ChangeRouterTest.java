@@ -33,6 +33,7 @@ class ChangeRouterTest {
   private final ChangeRouter router = new ChangeRouter(sources, "app");
   private final List<Mark> marks = new ArrayList<>();
   private final List<String> unroutable = new ArrayList<>();
+  private final List<String> unkeyed = new ArrayList<>();
   private final ChangeRouter.Sink sink = new ChangeRouter.Sink() {
     @Override
     public void mark(Mark mark) {
@@ -42,6 +43,11 @@ class ChangeRouterTest {
     @Override
     public void unroutable(String table, Op op, String why) {
       unroutable.add(table + ":" + op + ":" + why);
+    }
+
+    @Override
+    public void unkeyed(String table, Op op, String why) {
+      unkeyed.add(table + ":" + op + ":" + why);
     }
   };
 
@@ -107,13 +113,24 @@ class ChangeRouterTest {
   }
 
   @Test
-  void childDeleteWhoseOldKeyLacksTheSessionIsToldNotDropped() throws Exception {
+  void childDeleteWhoseOldKeyLacksTheSessionIsToldAsUnkeyed() throws Exception {
     router.delete(decode(message('D').int32(TODOS).byte1('K').tuple(ROW.toString(), null),
         Delete.class), sink);
     assertThat(marks).isEmpty();
+    assertThat(unroutable).isEmpty();
+    assertThat(unkeyed).singleElement().asString()
+        .startsWith("generation_todos:DELETE:the old key has no session_id")
+        .contains("replica identity").contains("pgbridge migrate --source-mode wal");
+  }
+
+  @Test
+  void aChildRowWithoutSessionIsOnlyUnroutable() throws Exception {
+    router.insert(decode(message('I').int32(TODOS).byte1('N').tuple(ROW.toString(), null),
+        Insert.class), sink);
+    assertThat(marks).isEmpty();
+    assertThat(unkeyed).isEmpty();
     assertThat(unroutable).singleElement().asString()
-        .startsWith("generation_todos:DELETE:session_id is NULL")
-        .contains("replica identity");
+        .startsWith("generation_todos:INSERT:session_id is NULL");
   }
 
   @Test
@@ -146,12 +163,21 @@ class ChangeRouterTest {
   }
 
   @Test
-  void aPublicationWithoutTheSessionColumnIsAProtocolErrorNamingTheFix() throws Exception {
+  void aPublicationWithoutTheSessionColumnIsAConfigurationErrorNamingTheFix() throws Exception {
     relation(PgOutputBytes.relation(TODOS, "app", "generation_todos", "id"));
     assertThatThrownBy(() -> router.insert(decode(message('I').int32(TODOS).byte1('N')
         .tuple(ROW.toString()), Insert.class), sink))
-        .isInstanceOf(WalProtocolException.class).hasMessageContaining("no session_id column")
-        .hasMessageContaining("pgbridge migrate");
+        .isInstanceOf(WalConfigurationException.class)
+        .hasMessageContaining("no session_id column")
+        .hasMessageContaining("pgbridge migrate --source-mode wal");
+  }
+
+  @Test
+  void aSessionsChangeWithoutItsIdIsAConfigurationError() {
+    assertThatThrownBy(() -> router.delete(decode(message('D').int32(SESSIONS).byte1('K')
+        .tuple(null, null), Delete.class), sink))
+        .isInstanceOf(WalConfigurationException.class)
+        .hasMessageContaining("pgbridge migrate --source-mode wal");
   }
 
   @Test

@@ -129,4 +129,52 @@ class FlushTrackerTest {
     tracker.advance(8, 200, false);
     assertThat(tracker.owedSeconds()).isZero();
   }
+
+  @Test
+  void aMillionTransactionsWithNothingAcknowledgedStayWithinTheBoundAndConfirmExactly() {
+    int n = 1_000_000;
+    FlushTracker.Entry[] all = new FlushTracker.Entry[n];
+    long lsn = 100;
+    for (int i = 0; i < n; i++) {
+      lsn += 10;
+      all[i] = tracker.committed(lsn);
+      // the visibility wait lags behind the commits a little
+      if (i >= 5) {
+        tracker.applied(all[i - 5], i - 4);
+      }
+      assertThat(tracker.advance(1, lsn, false)).isEqualTo(100);
+    }
+    assertThat(tracker.pending()).isLessThanOrEqualTo(FlushTracker.MAX_ENTRIES);
+    assertThat(tracker.pendingTransactions()).isEqualTo(n);
+    for (int i = n - 5; i < n; i++) {
+      tracker.applied(all[i], i + 1);
+    }
+    // Kafka acknowledged marks up to 1234: exactly the transactions 0..1233 may be confirmed
+    long partial = tracker.advance(1235, lsn, false);
+    assertThat(partial).isEqualTo(100 + 10L * 1234);
+    // with the merged tail, the confirmation lags but never passes an unpublished mark
+    long late = tracker.advance(n - 10, lsn, false);
+    assertThat(late).isLessThanOrEqualTo(100 + 10L * (n - 11)).isGreaterThan(partial);
+    assertThat(tracker.advance(n + 1, lsn, false)).isEqualTo(lsn);
+    assertThat(tracker.pending()).isZero();
+    assertThat(tracker.pendingTransactions()).isZero();
+  }
+
+  @Test
+  void aMergedEntryWaitsForEveryTransactionInIt() {
+    FlushTracker small = new FlushTracker(ticker, 1000, 2);
+    small.reset(100);
+    FlushTracker.Entry a = small.committed(200);
+    FlushTracker.Entry b = small.committed(300);
+    FlushTracker.Entry c = small.committed(400);
+    FlushTracker.Entry d = small.committed(500);
+    assertThat(small.pending()).isEqualTo(2);
+    small.applied(a, 1);
+    small.applied(c, 3);
+    small.applied(d, 4);
+    assertThat(small.advance(10, 500, false)).as("b is not applied").isEqualTo(200);
+    small.applied(b, 2);
+    assertThat(small.advance(4, 500, false)).as("mark 4 of d unpublished").isEqualTo(200);
+    assertThat(small.advance(5, 500, false)).isEqualTo(500);
+  }
 }

@@ -32,19 +32,30 @@ class WalSourceTest {
     assertThat(inUrl.toString()).doesNotContain("s3cret").contains("jdbc:postgresql://db/app");
   }
 
+  private static ReplicationSlots.SlotState slot(String walStatus, boolean conflicting,
+      String invalidationReason) {
+    return new ReplicationSlots.SlotState(true, "pgoutput", true, false, null, walStatus,
+        conflicting, invalidationReason, 100, 50, 0, 0);
+  }
+
   @Test
-  void startReplicationErrorsOfALostSlotAreRecognised() {
-    // PostgreSQL 17's wording for an invalidated slot, and 14's
-    assertThat(SlotKeeper.lostOnStart(new SQLException("can no longer get changes from"
-        + " replication slot \"s\"", "55000"))).isEqualTo("invalidated");
-    assertThat(SlotKeeper.lostOnStart(new SQLException("cannot read from logical replication"
-        + " slot \"s\": This slot has been invalidated because it exceeded the maximum reserved"
-        + " size.", "55000"))).isEqualTo("invalidated");
-    assertThat(SlotKeeper.lostOnStart(new SQLException("replication slot \"s\" does not exist",
-        "42704"))).isEqualTo("does not exist");
-    assertThat(SlotKeeper.lostOnStart(new SQLException("replication slot \"s\" is active for PID"
-        + " 42", "55006"))).isNull();
-    assertThat(SlotKeeper.lostOnStart(new SQLException("publication \"p\" does not exist",
-        "42704"))).as("a missing publication is not a lost slot").isNull();
+  void aFailedStartIsJudgedByTheSlotsRowNotByTheMessageText() {
+    // any wording (here lc_messages=de) of the SQLSTATEs a lost slot fails with
+    assertThat(SlotKeeper.mayMeanLost(new SQLException("Replikations-Slot \u00bbs\u00ab"
+        + " wurde ung\u00fcltig gemacht", "55000"))).isTrue();
+    assertThat(SlotKeeper.mayMeanLost(new SQLException("Replikations-Slot \u00bbs\u00ab"
+        + " existiert nicht", "42704"))).isTrue();
+    assertThat(SlotKeeper.mayMeanLost(new SQLException("replication slot \"s\" is active for"
+        + " PID 42", "55006"))).as("active elsewhere: retried, not lost").isFalse();
+
+    assertThat(SlotKeeper.lostReason(ReplicationSlots.SlotState.missing()))
+        .isEqualTo("dropped");
+    assertThat(SlotKeeper.lostReason(slot("lost", false, null))).isEqualTo("invalidated");
+    assertThat(SlotKeeper.lostReason(slot("reserved", true, null))).as("16+: conflicting")
+        .isEqualTo("invalidated");
+    assertThat(SlotKeeper.lostReason(slot("reserved", false, "wal_removed")))
+        .as("17+: invalidation_reason").isEqualTo("invalidated");
+    assertThat(SlotKeeper.lostReason(slot("reserved", false, null)))
+        .as("a healthy slot (say, the publication is missing): the error stands").isNull();
   }
 }
