@@ -379,8 +379,6 @@ class WalSourceIT {
         .isGreaterThanOrEqualTo(0);
     assertThat(f.registry.get("pgbridge.wal.retained.bytes").gauge().value())
         .isGreaterThanOrEqualTo(0);
-    assertThat(f.registry.get("pgbridge.source.info").tag("mode", "wal").gauge().value())
-        .isEqualTo(1);
     assertThat(f.registry.get("pgbridge.wal.confirmed.lsn.age.seconds").gauge().value())
         .as("nothing owed").isZero();
     Map<String, Object> status = f.source.status();

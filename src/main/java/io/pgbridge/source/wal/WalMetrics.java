@@ -14,7 +14,7 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The WAL source's meters, on the bridge's registry with {@link BridgeMetrics}' common tags:
- * {@code pgbridge_source_info{mode="wal"}}, {@code pgbridge_wal_changes_total{table,op}}
+ * {@code pgbridge_wal_changes_total{table,op}}
  * (decoded row changes of our tables; op INSERT, UPDATE, DELETE or TRUNCATE),
  * {@code pgbridge_wal_slot_lag_bytes} and {@code pgbridge_wal_retained_bytes} (read by the
  * probe), {@code pgbridge_wal_confirmed_lsn_age_seconds} and
@@ -43,9 +43,6 @@ public final class WalMetrics {
     this.bridge = bridge;
     MeterRegistry registry = bridge.registry();
     Tags tags = bridge.tags();
-    Gauge.builder("pgbridge.source.info", () -> 1)
-        .description("The change source this bridge reads (always 1)")
-        .tags(tags).tag("mode", "wal").strongReference(true).register(registry);
     for (String table : sources.tables()) {
       for (Op op : Op.values()) {
         changes.put(table + ':' + op.name(), changeCounter(registry, tags, table, op.name()));
