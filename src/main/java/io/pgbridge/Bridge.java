@@ -3,6 +3,7 @@ package io.pgbridge;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.pgbridge.BridgeState.Role;
@@ -14,28 +15,35 @@ import io.pgbridge.coalesce.Completion;
 import io.pgbridge.coalesce.DueSession;
 import io.pgbridge.coalesce.SessionCoalescer;
 import io.pgbridge.config.BridgeConfig;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.fetch.SessionRow;
 import io.pgbridge.fetch.StateFetcher;
-import io.pgbridge.http.ConnectState;
 import io.pgbridge.heartbeat.Heartbeater;
 import io.pgbridge.heartbeat.TopicEndOffsets;
+import io.pgbridge.http.ConnectState;
 import io.pgbridge.http.StatusSource;
-import io.pgbridge.listen.ListenerConnector;
-import io.pgbridge.listen.NotificationListener;
-import io.pgbridge.listen.NotificationParser;
-import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.lead.LeaderLease;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.metrics.WarnOnce;
+import io.pgbridge.publish.AckedOffsets;
 import io.pgbridge.publish.DeadLetters;
 import io.pgbridge.publish.ErrorPolicy;
-import io.pgbridge.publish.AckedOffsets;
 import io.pgbridge.publish.PublishOutcome;
 import io.pgbridge.publish.RecordBuilder;
 import io.pgbridge.publish.StatePublisher;
 import io.pgbridge.publish.TopicManager;
 import io.pgbridge.publish.VersionCache;
+import io.pgbridge.recover.RecoveryPlan;
 import io.pgbridge.republish.RepublishCoordinator;
 import io.pgbridge.republish.RepublishStore;
+import io.pgbridge.source.ChangeSource;
+import io.pgbridge.source.SourceMode;
+import io.pgbridge.source.SourceRunner;
+import io.pgbridge.source.notify.ListenerConnector;
+import io.pgbridge.source.notify.NotificationParser;
+import io.pgbridge.source.notify.NotifySource;
+import io.pgbridge.source.wal.WalMetrics;
+import io.pgbridge.source.wal.WalSource;
 import io.pgbridge.time.Backoff;
 import io.pgbridge.time.Ticker;
 import java.sql.SQLException;
@@ -61,8 +69,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running pgbridge: wires listener, coalescer, fetcher, publisher and checkpointer, and
- * owns their threads. {@link #start()} opens the pool and producer and starts the listener,
+ * One running pgbridge: wires the change source, coalescer, fetcher, publisher and checkpointer, and
+ * owns their threads. {@link #start()} opens the pool and producer and starts the source runner,
  * {@code pipeline.threads} workers, the checkpointer, the heartbeat (when on) and the republish
  * coordinator; {@link #stop()} publishes what is
  * dirty or in flight (bounded by {@code shutdown.timeout.ms}), stores a final checkpoint when it
@@ -94,7 +102,8 @@ public final class Bridge implements AutoCloseable, StatusSource {
   private StatePublisher publisher;
   private VersionCache versions;
   private StateFetcher fetcher;
-  private NotificationListener listener;
+  private volatile ChangeSource source;
+  private SourceRunner runner;
   private Checkpointer checkpointer;
   private Heartbeater heartbeater;
   private TopicEndOffsets endOffsets;
@@ -130,6 +139,10 @@ public final class Bridge implements AutoCloseable, StatusSource {
         coalescer::inFlightCount);
     metrics.gauge("pgbridge.listener.connected", "1 while the listener connection is up",
         () -> state.connected() ? 1 : 0);
+    Gauge.builder("pgbridge.source.info", () -> 1)
+        .description("1, tagged with the change source mode (source.mode) of this bridge")
+        .tags(metrics.tags()).tag("mode", config.sourceMode().value())
+        .register(metrics.registry());
     metrics.gauge("pgbridge.leader", "1 while this instance is the publishing leader",
         () -> state.leader() ? 1 : 0);
     metrics.gauge("pgbridge.checkpoint.age.seconds",
@@ -137,7 +150,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
         this::checkpointAgeSeconds);
     metrics.gauge("pgbridge.notification.queue.usage.ratio",
         "pg_notification_queue_usage(): fraction of PostgreSQL's NOTIFY queue in use",
-        state::queueUsage);
+        () -> source instanceof NotifySource n ? n.queueUsage() : 0);
   }
 
   /**
@@ -167,12 +180,14 @@ public final class Bridge implements AutoCloseable, StatusSource {
         versions, acked, metrics, new Outcome(),
         new ErrorPolicy(config.toleratesAllErrors(), deadLetters, config.logErrors()), ticker,
         clock);
+    SourceMode mode = config.sourceMode();
     CheckpointStore checkpoints = new CheckpointStore(pool, config.schema(),
         config.sessionsTable(), config.bridgeId(),
-        config.haEnabled() && config.haSettleMs() > 0);
-    CheckpointPosition position = new CheckpointPosition(acked);
+        config.haEnabled() && config.haSettleMs() > 0, mode, config.channel());
+    CheckpointPosition position = mode == SourceMode.NOTIFY ? new CheckpointPosition(acked)
+        : new CheckpointPosition(acked, mode.value(), this::confirmedLsn);
     checkpointer = new Checkpointer(checkpoints, coalescer, state, metrics, ticker,
-        config.channel(), instanceId, config.checkpointIntervalMs(), position);
+        instanceId, config.checkpointIntervalMs(), position);
     if (config.heartbeatIntervalMs() > 0) {
       Map<String, Object> admin = config.adminClientProperties();
       admin.put(AdminClientConfig.CLIENT_ID_CONFIG, "pgbridge-heartbeat-" + instanceId);
@@ -184,28 +199,56 @@ public final class Bridge implements AutoCloseable, StatusSource {
     republisher = new RepublishCoordinator(pool, new RepublishStore(config.schema(),
         config.sessionsTable(), config.bridgeId()), coalescer, state, metrics, ticker,
         instanceId, config.catchupPageSize(), REPUBLISH_POLL_MS, acked::allRepublished);
-    ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
-        config.databaseUser(), config.databasePassword().value(),
-        "pgbridge-listener-" + instanceId);
-    listener = new NotificationListener(new NotificationListener.Wiring(connector,
-        config.channel(), config.bridgeId(), config.haEnabled(), config.haRetryMs(), config.haSettleMs(),
-        new NotificationParser(sources), coalescer, checkpoints, checkpointer,
-        config.catchupInitialAll(), config.catchupPageSize(), state, metrics,
+    source = switch (mode) {
+      case NOTIFY -> notifySource();
+      case WAL -> walSource(checkpoints);
+    };
+    runner = new SourceRunner(source, new SourceRunner.Wiring(checkpoints::requireRecordedMode,
+        config.haEnabled() ? new LeaderLease(config.bridgeId(), config.haRetryMs(), ticker)
+            : null,
+        new RecoveryPlan(checkpoints, coalescer, metrics, config.catchupInitialAll(),
+            config.catchupPageSize(), config.haEnabled() ? config.haSettleMs() : 0, ticker),
+        coalescer, state, metrics,
         new Backoff(config.reconnectBackoffMs(), config.reconnectBackoffMaxMs(),
             ThreadLocalRandom.current()::nextDouble),
-        ticker, config.listenPollTimeoutMs(), this::fail, versions::clear), instanceId);
+        ticker, config.listenPollTimeoutMs(), Math.max(1_000, 2L * config.catchupPageSize()),
+        this::fail, versions::clear), instanceId);
     for (int i = 0; i < config.pipelineThreads(); i++) {
       Thread t = new Thread(this::workLoop, "pgbridge-worker-" + instanceId + "-" + i);
       t.setDaemon(true);
       workers.add(t);
     }
-    listener.start();
+    runner.start();
     workers.forEach(Thread::start);
     checkpointer.start();
     if (heartbeater != null) {
       heartbeater.start();
     }
     republisher.start();
+  }
+
+  private NotifySource notifySource() {
+    ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
+        config.databaseUser(), config.databasePassword().value(),
+        "pgbridge-listener-" + instanceId);
+    return new NotifySource(connector, config.channel(), new NotificationParser(sources),
+        coalescer, checkpointer, metrics, state::lastError);
+  }
+
+  /**
+   * The replication connection reports the slot's name as its application_name: what
+   * pg_stat_replication shows, and what `pgbridge check` compares with
+   * synchronous_standby_names.
+   */
+  private WalSource walSource(CheckpointStore checkpoints) {
+    WalSource.Settings settings = new WalSource.Settings(config.databaseUrl(),
+        config.databaseUser(), config.databasePassword().value(),
+        config.walSlotName(), config.schema(), config.sessionsTable(),
+        config.bridgeId(), config.walSlotName(), config.walPublicationName(),
+        config.walStatusIntervalMs(), config.walSlotFailover(), config.catchupInitialAll(),
+        config.catchupPageSize());
+    return new WalSource(settings, pool, coalescer, checkpointer, checkpoints, sources,
+        new WalMetrics(metrics, sources), state, ticker, clock);
   }
 
   /**
@@ -395,15 +438,15 @@ public final class Bridge implements AutoCloseable, StatusSource {
     boolean wasLeader = state.leader();
     try {
       // Everything is published while this instance still holds the leader lock, and the
-      // producer is closed before the listener connection (and with it the lock) goes: a
+      // producer is closed before the source connection (and with it the lease) goes: a
       // standby takes over only once this instance can no longer deliver anything.
-      if (graceful && wasLeader && listener != null) {
+      if (graceful && wasLeader && runner != null) {
         state.role(Role.STOPPING);
         coalescer.flush();
         checkpointer.checkpointNow(Math.max(0, remaining(deadline)));
         // what is notified from now on is not covered by the checkpoint just stored (nor by
         // an older one): the next leader's catch-up publishes it
-        listener.drain();
+        runner.drain();
         coalescer.flush();
         while (coalescer.pendingCount() > 0 && remaining(deadline) > 0) {
           Thread.sleep(10);
@@ -436,9 +479,9 @@ public final class Bridge implements AutoCloseable, StatusSource {
       if (producerMetrics != null) {
         producerMetrics.close();
       }
-      if (listener != null) {
-        listener.stop();
-        listener.join(5_000);
+      if (runner != null) {
+        runner.stop();
+        runner.join(5_000);
       }
       if (endOffsets != null) {
         endOffsets.close();
@@ -507,6 +550,11 @@ public final class Bridge implements AutoCloseable, StatusSource {
     return h;
   }
 
+  /** The position the WAL source last confirmed to its slot; null before it is known. */
+  private String confirmedLsn() {
+    return source instanceof WalSource wal ? wal.confirmedLsn() : null;
+  }
+
   private double checkpointAgeSeconds() {
     return (ticker.nanos() - state.lastCheckpointNanos()) / 1e9;
   }
@@ -514,7 +562,7 @@ public final class Bridge implements AutoCloseable, StatusSource {
   @Override
   public boolean alive() {
     Role role = state.role();
-    return role != Role.FAILED && (stopping || listener == null || listener.isAlive());
+    return role != Role.FAILED && (stopping || runner == null || runner.isAlive());
   }
 
   @Override
@@ -562,8 +610,16 @@ public final class Bridge implements AutoCloseable, StatusSource {
     listen.put("generation", state.generation());
     listen.put("caughtUp", state.caughtUp());
     listen.put("settlePending", state.settlePending());
-    listen.put("notificationQueueUsage", state.queueUsage());
+    listen.put("notificationQueueUsage",
+        source instanceof NotifySource n ? n.queueUsage() : 0.0);
     s.put("listener", listen);
+    Map<String, Object> src = new LinkedHashMap<>();
+    ChangeSource current = source;
+    src.put("mode", current == null ? config.sourceMode().value() : current.name());
+    if (current != null) {
+      src.putAll(current.status());
+    }
+    s.put("source", src);
     Map<String, Object> cp = new LinkedHashMap<>();
     cp.put("snapshot", state.checkpoint());
     cp.put("ageSeconds", Math.round(checkpointAgeSeconds() * 10) / 10.0);

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * What the bridge's threads tell each other and the admin endpoints: role, listener
- * connection, the current listener generation (one per LISTEN connection) and whether its
+ * What the bridge's threads tell each other and the admin endpoints: role, source
+ * connection, the current source generation (one per change source connection) and whether its
  * catch-up has finished, and the last error (stamped by the given clock). All fields are
  * atomics; thread-safe.
  */
@@ -26,7 +26,6 @@ public final class BridgeState {
   private final Clock clock;
   private volatile long lastCheckpointNanos;
   private volatile String checkpoint;
-  private volatile double queueUsage;
   private volatile boolean settlePending;
   private volatile boolean fetchFailing;
 
@@ -71,7 +70,7 @@ public final class BridgeState {
     connected = value;
   }
 
-  /** Starts a new listener generation (a new LISTEN connection); returns its number. */
+  /** Starts a new source generation (a new streaming connection); returns its number. */
   public long newGeneration() {
     return generation.incrementAndGet();
   }
@@ -141,13 +140,5 @@ public final class BridgeState {
 
   public void fetchFailing(boolean failing) {
     fetchFailing = failing;
-  }
-
-  public double queueUsage() {
-    return queueUsage;
-  }
-
-  public void queueUsage(double usage) {
-    queueUsage = usage;
   }
 }

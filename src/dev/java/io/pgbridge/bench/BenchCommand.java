@@ -27,12 +27,16 @@ public final class BenchCommand {
                   [--workload seed|light|firehose|large|wide] [--sessions N] [--seconds S]
                   [--peers pgbridge-0,pgbridge-100,seed,debezium] [--seed N]
                   (a pgbridge peer is pgbridge-<debounce ms>, optionally followed by
-                  -leading|-trailing (debounce.mode), -linger<ms>, -batch<bytes>)
+                  -leading|-trailing (debounce.mode), -linger<ms>, -batch<bytes>, -wal
+                  (source.mode=wal); pgbridge-wal is pgbridge-0-wal)
                   [--writers N] [--warmup S] [--drain-seconds S]
                   [--database-url URL --database-user U --database-password P] [--kafka HOST:PORT]
                   [--out DIR] [--svg FILE]
-        writes    writer throughput with vs without pgbridge's triggers at 1, 8, 32 writers
-                  [--transactions N] [--writers 1,8,32] [--rounds N] [--out DIR]
+        writes    writer throughput on a durable PostgreSQL (system binaries, fsync on):
+                  bare vs pgbridge in NOTIFY and WAL mode, each with its reader running
+                  [--variants bare,notify,wal,wal-drain,notify-listen] [--fsync on|off|on,off]
+                  [--seconds S | --transactions N] [--writers 1,8,32,64] [--rounds N] [--sessions N]
+                  [--postgres-bin DIR] [--database-url URL ...] [--kafka HOST:PORT] [--out DIR]
         catchup   catch-up query cost over 1 000 000 sessions, 1% changed after a checkpoint
                   [--sessions N] [--changed-percent P] [--page-size N] [--updates N] [--out DIR]
         gateway   the gateway (own JVM) with many WebSocket subscribers under a record rate:
@@ -63,9 +67,9 @@ public final class BenchCommand {
         case "compare" -> CompareBench.run(new BenchArgs(rest, Set.of("workload", "sessions",
             "writers", "seconds", "warmup", "drain-seconds", "peers", "seed", "database-url",
             "database-user", "database-password", "kafka", "out", "svg"), Set.of()), out);
-        case "writes" -> WritesBench.run(new BenchArgs(rest, Set.of("transactions", "writers",
-            "rounds", "sessions", "database-url", "database-user", "database-password", "kafka",
-            "out"), Set.of()), out);
+        case "writes" -> WritesBench.run(new BenchArgs(rest, Set.of("seconds", "transactions", "writers",
+            "rounds", "sessions", "variants", "fsync", "postgres-bin", "database-url",
+            "database-user", "database-password", "kafka", "out"), Set.of()), out);
         case "catchup" -> CatchupBench.run(new BenchArgs(rest, Set.of("sessions",
             "changed-percent", "page-size", "updates", "writers", "database-url",
             "database-user", "database-password", "kafka", "out"), Set.of()), out);

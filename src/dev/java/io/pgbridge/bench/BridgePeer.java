@@ -10,6 +10,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgbridge.Bridge;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.ConfigLoader;
+import io.pgbridge.source.SourceMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,8 +24,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * pgbridge itself, in process, with production defaults except what the peer's name sets:
  * {@code pgbridge-<debounce ms>} optionally followed by {@code -leading} or {@code -trailing}
- * ({@code debounce.mode}), {@code -linger<ms>} ({@code kafka.linger.ms}) and
- * {@code -batch<bytes>} ({@code kafka.batch.size}). Besides the consumer's view, it reports the
+ * ({@code debounce.mode}), {@code -linger<ms>} ({@code kafka.linger.ms}),
+ * {@code -batch<bytes>} ({@code kafka.batch.size}) and {@code -wal} ({@code source.mode=wal}:
+ * the database is migrated for the WAL source, the slot is named after the database and
+ * dropped when the peer closes); {@code pgbridge-wal} is {@code pgbridge-0-wal}. Besides the consumer's view, it reports the
  * bridge's own notification-to-acknowledgement lag over the measured window, read from the
  * {@code pgbridge.lag.notification.to.ack} histogram with 0.5 ms buckets (given to this
  * benchmark registry only), and the same for each stage (notification to fetch, fetch,
@@ -40,6 +46,8 @@ final class BridgePeer implements Peer {
       "pgbridge.fetch.duration", "pgbridge.produce.duration");
 
   private Bridge bridge;
+  private BenchInfra infra;
+  private String database;
   private CountAtBucket[] atWindowOpen;
   private double[] windowLag;
   private final Map<String, CountAtBucket[]> stagesAtOpen = new HashMap<>();
@@ -64,7 +72,8 @@ final class BridgePeer implements Peer {
 
   /** Parses {@code pgbridge-100}, {@code pgbridge-100-trailing-linger5}, ... */
   static BridgePeer parse(String name) {
-    String[] parts = name.substring("pgbridge-".length()).split("-");
+    String spec = name.equals("pgbridge-wal") ? "0-wal" : name.substring("pgbridge-".length());
+    String[] parts = spec.split("-");
     int debounce;
     try {
       debounce = Integer.parseInt(parts[0]);
@@ -80,9 +89,11 @@ final class BridgePeer implements Peer {
         options.put("kafka.linger.ms", Integer.toString(Integer.parseInt(p.substring(6))));
       } else if (p.startsWith("batch") && p.length() > 5) {
         options.put("kafka.batch.size", Integer.toString(Integer.parseInt(p.substring(5))));
+      } else if (p.equals("wal")) {
+        options.put(BridgeConfig.SOURCE_MODE_CONFIG, SourceMode.WAL.value());
       } else {
         throw new IllegalArgumentException("peer " + name + ": unknown option '" + p
-            + "' (leading, trailing, linger<ms>, batch<bytes>)");
+            + "' (leading, trailing, linger<ms>, batch<bytes>, wal)");
       }
     }
     return new BridgePeer(name, debounce, options);
@@ -93,8 +104,39 @@ final class BridgePeer implements Peer {
     return name;
   }
 
+  /** The source this peer's bridge reads. */
+  SourceMode sourceMode() {
+    return SourceMode.of(options.getOrDefault(BridgeConfig.SOURCE_MODE_CONFIG, "notify"));
+  }
+
+  /**
+   * The replication slot of a WAL peer on {@code database}, named after it: slots are
+   * server-wide, so two benchmark databases never share one.
+   */
+  static String slotName(String database) {
+    return database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+  }
+
+  /**
+   * Points the bridge at {@code database}; a WAL peer first migrates it for the WAL source
+   * (which drops the NOTIFY objects) unless {@code migrated} says it already is.
+   */
   @Override
-  public void prepare(BenchInfra infra, String database, String topic) {
+  public void prepare(BenchInfra infra, String database, String topic) throws Exception {
+    prepare(infra, database, topic, false);
+  }
+
+  void prepare(BenchInfra infra, String database, String topic, boolean migrated)
+      throws Exception {
+    this.infra = infra;
+    this.database = database;
+    if (sourceMode() == SourceMode.WAL) {
+      if (!migrated) {
+        infra.migrate(database, SourceMode.WAL);
+      }
+      settings.put(BridgeConfig.WAL_SLOT_NAME_CONFIG, slotName(database));
+      settings.put(BridgeConfig.WAL_PUBLICATION_NAME_CONFIG, BenchInfra.PUBLICATION);
+    }
     settings.put(BridgeConfig.DATABASE_URL_CONFIG, infra.url(database));
     settings.put(BridgeConfig.DATABASE_USER_CONFIG, infra.user());
     settings.put(BridgeConfig.DATABASE_PASSWORD_CONFIG, infra.password());
@@ -120,12 +162,40 @@ final class BridgePeer implements Peer {
       }
       Thread.sleep(20);
     }
+    if (sourceMode() == SourceMode.WAL && !slotActive()) {
+      throw new IllegalStateException("pgbridge started with source.mode=wal but slot "
+          + slotName(database) + " is not active: this build's bridge does not read the WAL");
+    }
   }
 
+  /** Whether the peer's slot exists and a walsender streams from it. */
+  boolean slotActive() throws Exception {
+    try (Connection c = infra.connect(database); PreparedStatement ps = c.prepareStatement(
+        "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slotName(database));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * Row-change notifications (NOTIFY) or decoded row changes (WAL) received so far. A WAL
+   * bridge counts each change in both counters, so only its own is read.
+   */
   @Override
   public long notifications() {
-    return (long) registry.find("pgbridge.notifications.received").counters().stream()
-        .mapToDouble(Counter::count).sum();
+    return (long) count(sourceMode() == SourceMode.WAL ? "pgbridge.wal.changes"
+        : "pgbridge.notifications.received");
+  }
+
+  /** Dirty plus in-flight sessions of the running bridge. */
+  int pendingSessions() {
+    return bridge == null ? 0 : bridge.pendingSessions();
+  }
+
+  private double count(String meter) {
+    return registry.find(meter).counters().stream().mapToDouble(Counter::count).sum();
   }
 
   @Override
@@ -211,19 +281,30 @@ final class BridgePeer implements Peer {
 
   @Override
   public String notes() {
-    double skipped = registry.find("pgbridge.records.skipped").counters().stream()
-        .mapToDouble(Counter::count).sum();
-    double published = registry.find("pgbridge.records.published").counters().stream()
-        .mapToDouble(Counter::count).sum();
+    double skipped = count("pgbridge.records.skipped");
+    double published = count("pgbridge.records.published");
     return String.format("published %.0f, skipped as unchanged %.0f%s%s", published, skipped,
         stages, options.isEmpty() ? "" : ", settings " + options);
   }
 
-  @Override
-  public void close() {
+  /** Stops the bridge; the slot stays (see {@link #dropSlot()}). */
+  void stop() {
     if (bridge != null) {
       bridge.stop();
       bridge = null; // so that the heap it retained can be measured as freed
     }
+  }
+
+  /** A WAL peer's slot retains WAL until dropped; nothing for a NOTIFY peer. */
+  void dropSlot() throws Exception {
+    if (sourceMode() == SourceMode.WAL && infra != null) {
+      infra.dropSlot(slotName(database));
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    stop();
+    dropSlot();
   }
 }

@@ -107,7 +107,7 @@ final class CatchupBench {
         md.append("| run | pages | sessions found | total ms | slowest page ms |\n"
             + "|--:|--:|--:|--:|--:|\n");
         CheckpointStore store = new CheckpointStore(pool, BenchInfra.SCHEMA, BenchInfra.SESSIONS,
-            "bench", false);
+            "bench", false, "bench");
         UUID middle = null;
         for (int run = 1; run <= 10; run++) {
           long start = System.nanoTime();

@@ -82,8 +82,8 @@ final class CompareBench {
       default -> {
         if (!name.startsWith("pgbridge-")) {
           throw new IllegalArgumentException("unknown peer " + name
-              + " (pgbridge-<debounce ms>[-leading|-trailing][-linger<ms>][-batch<bytes>],"
-              + " seed, debezium)");
+              + " (pgbridge-<debounce ms>[-leading|-trailing][-linger<ms>][-batch<bytes>][-wal],"
+              + " pgbridge-wal, seed, debezium)");
         }
         yield BridgePeer.parse(name);
       }

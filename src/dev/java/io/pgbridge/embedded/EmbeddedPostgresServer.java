@@ -34,16 +34,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final String USER = "postgres";
     private static final String DATABASE = "postgres";
     /**
-     * Headroom for connection pools; logical replication for the Debezium benchmark peer; and
-     * durable commits, overriding zonky's {@code synchronous_commit=off}, under which an immediate
-     * shutdown loses the last commits and fault tests would see data vanish. Every zonky default
-     * is restated so that {@link #restart(boolean)} starts the server with the same settings.
+     * Headroom for connection pools; logical replication with 40 slots and wal senders (one per
+     * WAL-mode bridge in the tests, and the Debezium benchmark peer); and durable commits,
+     * overriding zonky's {@code synchronous_commit=off}, under which an immediate shutdown loses
+     * the last commits and fault tests would see data vanish. Every zonky default is restated
+     * so that {@link #restart(boolean)} starts the server with the same settings.
      */
     private static final Map<String, String> SERVER_CONFIG = Map.of(
             "max_connections", "300",
             "wal_level", "logical",
-            "max_replication_slots", "10",
-            "max_wal_senders", "10",
+            "max_replication_slots", "40",
+            "max_wal_senders", "40",
             "synchronous_commit", "on",
             "timezone", "UTC");
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
@@ -54,17 +55,31 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final Path dataDir;
     private final Path logFile;
     private final File pgCtl;
+    private final Map<String, String> settings;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path baseDir, Path dataDir, Path logFile) {
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path baseDir, Path dataDir, Path logFile,
+            Map<String, String> settings) {
         this.postgres = postgres;
         this.baseDir = baseDir;
         this.dataDir = dataDir;
         this.logFile = logFile;
         this.pgCtl = new File(binariesDirectory(postgres), "bin/pg_ctl");
+        this.settings = settings;
     }
 
     /** Unpacks the binaries if needed, runs initdb and starts the server; blocks until it accepts connections. */
     public static EmbeddedPostgresServer start() throws IOException {
+        return start(Map.of());
+    }
+
+    /**
+     * Like {@link #start()}, with {@code overrides} replacing or adding to the server settings
+     * (a server with {@code wal_level=replica}, say, for a test of what the bridge refuses);
+     * {@link #restart(boolean)} keeps them.
+     */
+    public static EmbeddedPostgresServer start(Map<String, String> overrides) throws IOException {
+        Map<String, String> settings = new java.util.TreeMap<>(SERVER_CONFIG);
+        settings.putAll(overrides);
         Path baseDir = Files.createTempDirectory("pgbridge-postgres-");
         // Started as root, zonky runs postgres as 'nobody' (unshare -U): it must reach the data dir.
         Files.setPosixFilePermissions(baseDir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -77,14 +92,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setPGStartupWait(STARTUP_WAIT)
                 .setOutputRedirector(log)
                 .setErrorRedirector(log);
-        SERVER_CONFIG.forEach(builder::setServerConfig);
+        settings.forEach(builder::setServerConfig);
         EmbeddedPostgres postgres;
         try {
             postgres = builder.start();
         } catch (IOException | RuntimeException e) {
             throw new IOException("embedded PostgreSQL did not start; its log: " + logFile, e);
         }
-        EmbeddedPostgresServer server = new EmbeddedPostgresServer(postgres, baseDir, dataDir, logFile);
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(postgres, baseDir, dataDir, logFile,
+                Map.copyOf(settings));
         LOG.info("Embedded PostgreSQL started on port {} (data {})", server.port(), dataDir);
         return server;
     }
@@ -156,7 +172,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** The same options zonky passes to the postmaster, so a restart changes nothing but the process. */
     private String serverOptions() {
         List<String> options = new ArrayList<>(List.of("-p", Integer.toString(port()), "-F"));
-        SERVER_CONFIG.forEach((key, value) -> options.add("-c " + key + "=" + value));
+        settings.forEach((key, value) -> options.add("-c " + key + "=" + value));
         return String.join(" ", options);
     }
 

@@ -1,6 +1,7 @@
 package io.pgbridge.checkpoint;
 
 import io.pgbridge.config.Identifiers;
+import io.pgbridge.source.SourceMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,8 +18,9 @@ import javax.sql.DataSource;
  * ({@code pg_snapshot} text, e.g. {@code 742:745:743}) stored per bridge id in
  * {@code pgbridge_checkpoint}; every change visible in it has been acknowledged by Kafka.
  * Catch-up reads the sessions whose {@code last_txid} is not visible in it (an index range
- * scan from the snapshot's xmin) and the deletion log likewise. Stateless apart from the pool;
- * thread-safe.
+ * scan from the snapshot's xmin) and the deletion log likewise. The barrier travels the way
+ * the bridge's {@link SourceMode} reads changes, and a checkpoint is stored only while the
+ * database's recorded source mode is that mode. Stateless apart from the pool; thread-safe.
  */
 public final class CheckpointStore implements Checkpointer.Store {
 
@@ -27,20 +29,52 @@ public final class CheckpointStore implements Checkpointer.Store {
   private final String checkpointTable;
   private final String deletedTable;
   private final String sessions;
+  private final String modeTable;
   private final boolean releaseOnStore;
+  private final SourceMode mode;
+  private final String channel;
+
+  /**
+   * A NOTIFY bridge on {@code listen.channel} {@code channel}; see
+   * {@link #CheckpointStore(DataSource, String, String, String, boolean, SourceMode, String)}.
+   */
+  public CheckpointStore(DataSource pool, String schema, String sessionsTable, String bridgeId,
+      boolean settles, String channel) {
+    this(pool, schema, sessionsTable, bridgeId, settles, SourceMode.NOTIFY, channel);
+  }
 
   /**
    * {@code settles}: whether this bridge runs settle passes after acquiring the leader lock;
    * if not, the snapshot retained by its first start is released by its first checkpoint.
+   * {@code mode} says how barriers travel: on {@code channel} with {@code pg_notify} (NOTIFY;
+   * {@code channel} is unused in WAL mode), or as a transactional logical decoding message
+   * with prefix {@value #WAL_BARRIER_PREFIX} whose content is the barrier id (WAL).
    */
   public CheckpointStore(DataSource pool, String schema, String sessionsTable, String bridgeId,
-      boolean settles) {
+      boolean settles, SourceMode mode, String channel) {
     this.pool = pool;
+    this.mode = mode;
+    this.channel = channel;
+    this.modeTable = Identifiers.qualified(schema, "pgbridge_source_mode");
     this.releaseOnStore = !settles;
     this.bridgeId = bridgeId;
     this.checkpointTable = Identifiers.qualified(schema, "pgbridge_checkpoint");
     this.deletedTable = Identifiers.qualified(schema, "pgbridge_deleted_sessions");
     this.sessions = Identifiers.qualified(schema, sessionsTable);
+  }
+
+  /** The prefix of the logical decoding message that carries a barrier in WAL mode. */
+  public static final String WAL_BARRIER_PREFIX = "pgbridge.barrier";
+
+  /**
+   * A checkpoint refused because the database records another source mode than this bridge's
+   * (SQLSTATE 55000): a bridge of the old mode still running during a switch must not store
+   * checkpoints past writes it never saw.
+   */
+  public static final class ModeMismatchException extends SQLException {
+    public ModeMismatchException(String message) {
+      super(message, "55000");
+    }
   }
 
   /** A stored checkpoint: the snapshot and when it was stored (epoch millis, DB clock). */
@@ -112,12 +146,14 @@ public final class CheckpointStore implements Checkpointer.Store {
   public record Barrier(String snapshot, Instant takenAt) {}
 
   /**
-   * Takes a snapshot and, in the same transaction, sends {@code barrierPayload} on
-   * {@code channel}. Because notifications are delivered in commit order, once the barrier
-   * arrives every change visible in the snapshot has been received.
+   * Takes a snapshot and, in the same transaction, sends the barrier {@code barrierId}: as
+   * {@code {"barrier":"<id>"}} on the channel (NOTIFY), or as
+   * {@code pg_logical_emit_message(true, 'pgbridge.barrier', <id>)} (WAL). Both are delivered
+   * in commit order, so once the barrier arrives every change visible in the snapshot has been
+   * received.
    */
   @Override
-  public Barrier beginBarrier(String channel, String barrierPayload) throws SQLException {
+  public Barrier beginBarrier(String barrierId) throws SQLException {
     // The database time is read in a transaction of its own, committed before the barrier's
     // begins: whatever the isolation level, the snapshot is taken after it.
     Instant before;
@@ -140,13 +176,69 @@ public final class CheckpointStore implements Checkpointer.Store {
         rs.next();
         snapshot = rs.getString(1);
       }
-      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-        ps.setString(1, channel);
-        ps.setString(2, barrierPayload);
-        ps.execute();
+      if (mode == SourceMode.WAL) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT pg_logical_emit_message(true, ?, ?)")) {
+          ps.setString(1, WAL_BARRIER_PREFIX);
+          ps.setString(2, barrierId);
+          ps.execute();
+        }
+      } else {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+          ps.setString(1, channel);
+          ps.setString(2, notifyBarrierPayload(barrierId));
+          ps.execute();
+        }
       }
       return new Barrier(snapshot, before);
     });
+  }
+
+  /** The NOTIFY payload of barrier {@code barrierId}, which the notification parser reads. */
+  static String notifyBarrierPayload(String barrierId) {
+    return "{\"barrier\":\"" + barrierId.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+  }
+
+  /**
+   * The source mode the database records ({@code pgbridge_source_mode}, written by
+   * {@code pgbridge migrate}); NOTIFY when the table or its row is absent (databases migrated
+   * before source modes existed).
+   */
+  public SourceMode recordedMode() throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return recordedMode(c);
+    }
+  }
+
+  private SourceMode recordedMode(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      ps.setString(1, modeTable);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          return SourceMode.NOTIFY;
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT mode FROM " + modeTable + " LIMIT 1");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? SourceMode.of(rs.getString(1)) : SourceMode.NOTIFY;
+    }
+  }
+
+  /**
+   * Refuses to run this bridge against a database that records another source mode (a fatal
+   * {@link ModeMismatchException} that names the command to switch it).
+   */
+  public void requireRecordedMode() throws SQLException {
+    SourceMode recorded = recordedMode();
+    if (recorded != mode) {
+      throw new ModeMismatchException("this bridge runs source.mode=" + mode.value()
+          + " but the database records source.mode=" + recorded.value() + ": run `pgbridge"
+          + " migrate --source-mode " + mode.value() + "` to switch the database (it drops the"
+          + " objects of " + recorded.value() + " mode), or set source.mode="
+          + recorded.value());
+    }
   }
 
   /** The current snapshot, without a barrier (the first checkpoint of catchup.initial=none). */
@@ -162,11 +254,19 @@ public final class CheckpointStore implements Checkpointer.Store {
   /**
    * Stores {@code snapshot} as this bridge's checkpoint and prunes deletion-log entries that
    * no bridge needs any more: older than the xmin of every bridge's checkpoint and of every
-   * retained snapshot.
+   * retained snapshot. Refuses with {@link ModeMismatchException}, storing nothing, when the
+   * database records another source mode than this bridge's.
    */
   @Override
   public void store(String snapshot) throws SQLException {
     inTransaction(c -> {
+      SourceMode recorded = recordedMode(c);
+      if (recorded != mode) {
+        throw new ModeMismatchException("checkpoint not stored: the database records"
+            + " source.mode=" + recorded.value() + " but this bridge runs source.mode="
+            + mode.value() + " (stop it, or run `pgbridge migrate --source-mode "
+            + mode.value() + "`)");
+      }
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + checkpointTable
           + " (bridge_id, snapshot, stored_at) VALUES (?, ?::pg_snapshot, now())"
           + " ON CONFLICT (bridge_id) DO UPDATE"

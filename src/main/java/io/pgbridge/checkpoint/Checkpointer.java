@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Advances the checkpoint on its own thread ({@code pgbridge-checkpoint-<id>}). Each round:
- * take a snapshot and send a barrier in one transaction; wait for the listener to receive the
- * barrier (then every change visible in the snapshot has been marked, up to sequence
+ * take a snapshot and send a barrier in one transaction; wait for the change source to receive
+ * the barrier (then every change visible in the snapshot has been marked, up to sequence
  * {@code b}); wait until the coalescer's low watermark passes {@code b} (every such change was
- * acknowledged by Kafka); store the snapshot. A round is abandoned when the listener
+ * acknowledged by Kafka); store the snapshot. A round is abandoned when the source
  * reconnects meanwhile. Runs only while this instance leads and its catch-up has finished.
  * {@link #start()} and {@link #stop()} are called by the bridge's owner thread.
  */
@@ -29,10 +29,10 @@ public final class Checkpointer implements Runnable {
   /** The SQL a round needs: {@link CheckpointStore} in production. */
   public interface Store {
     /**
-     * Takes a snapshot and sends {@code payload} on {@code channel} in one transaction; returns
-     * the snapshot with a database time read before it.
+     * Takes a snapshot and sends the barrier {@code barrierId} in one transaction, the way the
+     * source mode carries it; returns the snapshot with a database time read before it.
      */
-    CheckpointStore.Barrier beginBarrier(String channel, String payload) throws SQLException;
+    CheckpointStore.Barrier beginBarrier(String barrierId) throws SQLException;
 
     /** Stores {@code snapshot} as the checkpoint. */
     void store(String snapshot) throws SQLException;
@@ -43,7 +43,6 @@ public final class Checkpointer implements Runnable {
   private final BridgeState state;
   private final BridgeMetrics metrics;
   private final Ticker ticker;
-  private final String channel;
   private final String barrierPrefix;
   private final long intervalNanos;
   private final StoredListener onStored;
@@ -51,6 +50,8 @@ public final class Checkpointer implements Runnable {
   private final AtomicLong roundsStarted = new AtomicLong();
   /** The number of the last round whose checkpoint was stored. */
   private final AtomicLong lastStoredRound = new AtomicLong();
+  /** The number of the last round the store refused (another recorded source mode). */
+  private final AtomicLong lastRefusedRound = new AtomicLong();
   private final WarnOnce warn = new WarnOnce(log);
   private final Thread thread;
   private volatile boolean running = true;
@@ -60,7 +61,7 @@ public final class Checkpointer implements Runnable {
   /** When the next round is due (ticker time); only the checkpoint thread moves it. */
   private long next;
 
-  /** The barrier a round waits for; {@code arrivedSeq} is set by the listener thread. */
+  /** The barrier a round waits for; {@code arrivedSeq} is set by the source runner thread. */
   private static final class Round {
     final String barrierId;
     volatile long arrivedSeq = -1;
@@ -72,19 +73,18 @@ public final class Checkpointer implements Runnable {
 
   /** Told about every checkpoint this instance stores; called on the checkpoint thread. */
   public interface StoredListener {
-    /** {@code barrier} was stored during listener generation {@code generation}. */
+    /** {@code barrier} was stored during source generation {@code generation}. */
     void stored(CheckpointStore.Barrier barrier, long generation);
   }
 
   public Checkpointer(Store store, SessionCoalescer coalescer, BridgeState state,
-      BridgeMetrics metrics, Ticker ticker, String channel, String instanceId,
+      BridgeMetrics metrics, Ticker ticker, String instanceId,
       long intervalMs, StoredListener onStored) {
     this.store = store;
     this.coalescer = coalescer;
     this.state = state;
     this.metrics = metrics;
     this.ticker = ticker;
-    this.channel = channel;
     this.barrierPrefix = instanceId + "/";
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
     this.next = ticker.nanos() + intervalNanos;
@@ -98,7 +98,7 @@ public final class Checkpointer implements Runnable {
   }
 
   /**
-   * Called by the listener thread for every barrier on the channel (ours or others'). Only
+   * Called by the source runner's thread for every barrier (ours or other bridges'). Only
    * records the sequence: the round polls it. Counting down {@code wake} here would leave the
    * next interval's latch already open, so rounds would run back to back.
    */
@@ -132,6 +132,9 @@ public final class Checkpointer implements Runnable {
       if (lastStoredRound.get() > before) {
         return true;
       }
+      if (lastRefusedRound.get() > before) {
+        return false; // no round can store: do not spend the shutdown budget either
+      }
       Thread.sleep(5);
     }
     return false;
@@ -153,6 +156,12 @@ public final class Checkpointer implements Runnable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      } catch (CheckpointStore.ModeMismatchException e) {
+        metrics.error("mode_mismatch");
+        lastRefusedRound.set(roundsStarted.get());
+        state.lastError(e.getMessage());
+        warn.warn("mode_mismatch", "{}", e.getMessage());
+        round = null;
       } catch (SQLException | RuntimeException e) {
         metrics.error("checkpoint");
         warn.warn("checkpoint", "checkpoint round failed: {}", e.toString());
@@ -184,7 +193,7 @@ public final class Checkpointer implements Runnable {
     long number = roundsStarted.incrementAndGet();
     long gen = state.generation();
     if (!state.caughtUp() || state.generation() != gen) {
-      // the listener reconnected since run() looked: its catch-up may still be marking what it
+      // the source reconnected since run() looked: its catch-up may still be marking what it
       // missed, and a barrier it received now would not prove those sessions were published
       return;
     }
@@ -194,11 +203,11 @@ public final class Checkpointer implements Runnable {
     round = r;
     try {
       CheckpointStore.Barrier barrier =
-          store.beginBarrier(channel, "{\"barrier\":\"" + id + "\"}");
+          store.beginBarrier(id);
       String snapshot = barrier.snapshot();
       while (running || state.role() == BridgeState.Role.STOPPING) {
         if (state.generation() != gen || !state.leader()) {
-          log.debug("checkpoint round {} abandoned: listener reconnected", id);
+          log.debug("checkpoint round {} abandoned: source reconnected", id);
           return;
         }
         long seq = r.arrivedSeq;

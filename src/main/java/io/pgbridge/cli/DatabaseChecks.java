@@ -4,6 +4,8 @@ import io.pgbridge.Bridge;
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.Identifiers;
 import io.pgbridge.migrate.Migrator;
+import io.pgbridge.migrate.RecordedMode;
+import io.pgbridge.source.SourceMode;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,10 +18,12 @@ import java.util.TreeSet;
 
 /**
  * What {@code check} and {@code run} verify on a connected database before the bridge starts:
- * the server version, the sessions table and its columns, the applied migrations, that every
- * pgbridge trigger (row and TRUNCATE, on every partition) notifies {@code listen.channel} with
- * the configured table name, and settings that silently break the guarantee (reported as
- * warnings). Every message names what to do. Called on the CLI thread with one connection.
+ * the server version, the sessions table and its columns, the applied migrations, and settings
+ * that silently break the guarantee (reported as warnings); with {@code source.mode=notify}
+ * that the database is in that mode and every pgbridge trigger (row and TRUNCATE, on every
+ * partition) notifies {@code listen.channel} with the configured table name, with
+ * {@code source.mode=wal} what {@link WalChecks} verifies. Every message names what to do.
+ * Called on the CLI thread with one connection.
  */
 final class DatabaseChecks {
 
@@ -32,11 +36,19 @@ final class DatabaseChecks {
   private final BridgeConfig config;
   private final List<String> problems;
   private final List<String> warnings;
+  private final List<String> notes;
 
   DatabaseChecks(BridgeConfig config, List<String> problems, List<String> warnings) {
+    this(config, problems, warnings, new ArrayList<>());
+  }
+
+  /** {@code notes}: what was found that is worth saying although it is fine. */
+  DatabaseChecks(BridgeConfig config, List<String> problems, List<String> warnings,
+      List<String> notes) {
     this.config = config;
     this.problems = problems;
     this.warnings = warnings;
+    this.notes = notes;
   }
 
   /** The problem with a server of version {@code versionNum}, or null when it is supported. */
@@ -58,10 +70,27 @@ final class DatabaseChecks {
       return;
     }
     if (checkMigrations(c)) {
-      checkTriggers(c);
+      if (config.sourceMode() == SourceMode.WAL) {
+        new WalChecks(config, problems, warnings, notes).run(c);
+      } else if (checkRecordedMode(c)) {
+        checkTriggers(c);
+      }
       checkOtherBridges(c);
     }
     checkSettings(c);
+  }
+
+  /**
+   * A database that migrate put in WAL mode has no notify triggers for this bridge to hear.
+   * False (and a problem) when it is in the other mode: its triggers are then not worth
+   * inspecting.
+   */
+  private boolean checkRecordedMode(Connection c) throws SQLException {
+    String mismatch = RecordedMode.read(c, config.schema()).mismatch(SourceMode.NOTIFY);
+    if (mismatch != null) {
+      problems.add(mismatch);
+    }
+    return mismatch == null;
   }
 
   /**
@@ -230,7 +259,8 @@ final class DatabaseChecks {
             + rs.getString(2)));
       }
     }
-    if (intQuery(c, "SELECT current_setting('max_prepared_transactions')::int") > 0) {
+    if (config.sourceMode() == SourceMode.NOTIFY
+        && intQuery(c, "SELECT current_setting('max_prepared_transactions')::int") > 0) {
       warnings.add("max_prepared_transactions > 0: a writer that uses two-phase commit"
           + " (PREPARE TRANSACTION) on the published tables fails, because PostgreSQL cannot"
           + " prepare a transaction that ran NOTIFY (the triggers notify)");

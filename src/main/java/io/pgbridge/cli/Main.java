@@ -18,10 +18,11 @@ import io.pgbridge.config.ConfigDocs;
 import io.pgbridge.config.ConfigLoader;
 import io.pgbridge.config.ConfigProblems;
 import io.pgbridge.http.AdminServer;
-import io.pgbridge.listen.ListenerConnector;
-import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.source.notify.ListenerConnector;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.migrate.MigrationScript;
 import io.pgbridge.migrate.Migrator;
+import io.pgbridge.source.SourceMode;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
@@ -95,15 +96,23 @@ public final class Main {
       Command.of("migrate", "apply the SQL migrations (--bridge-only: skip the reference"
           + " schema;\n--print: write the SQL instead of applying it)", """
           Usage: pgbridge [--config FILE] migrate [--bridge-only] [--print]
+                          [--source-mode notify|wal]
 
           Applies the SQL migrations of this build that are not yet recorded in
           <database.schema>.pgbridge_schema_history, in one transaction, with database.schema,
           sessions.table and listen.channel filled in. A recorded file whose filled-in text
-          changed (another channel, say) is applied again, with every file after it.
+          changed (another channel, say) is applied again, with every file after it. Then,
+          in the same transaction, puts the database in the source mode and records it:
+          notify's pg_notify triggers, or wal's publication (wal.publication.name) and
+          replica identities; the other mode's objects are dropped. Leaving wal also drops
+          the replication slots the WAL bridges recorded, and refuses (changing nothing)
+          while one of them is active: stop those bridges first.
 
           Options:
             --bridge-only  skip the reference schema of the four tables (V001): for an
                            application schema that already has them
+            --source-mode  notify or wal (default: source.mode); bridges in the other mode
+                           refuse to start afterwards
             --print        write the SQL to standard output instead of applying it: every
                            file in order, placeholders filled, each followed by the insert
                            into pgbridge_schema_history that 'migrate' records, so that a
@@ -120,9 +129,12 @@ public final class Main {
 
           Validates the configuration (every problem at once), then connects to PostgreSQL
           and Kafka with it: the sessions table has the columns the bridge needs, every
-          bridge migration is applied, the triggers notify listen.channel, and the topic
-          exists (created when topic.creation.enable=true), as does the dead letter topic
-          when one is configured. Changes nothing else.
+          bridge migration is applied, the database is migrated for source.mode, the
+          triggers notify listen.channel (notify) or, with source.mode=wal, wal_level, the
+          replication privilege, a free slot, the publication and the replica identities
+          are what the WAL source needs, and the topic exists (created when
+          topic.creation.enable=true), as does the dead letter topic when one is
+          configured. Changes nothing else.
           """ + CONNECTING_EXIT_CODES,
           in -> in.noArguments("check")
               ? logged(in, (config, logging) -> check(config, in.out(), in.err()))
@@ -285,8 +297,10 @@ public final class Main {
       throws InterruptedException {
     out.println("configuration: ok");
     List<String> warnings = new ArrayList<>();
-    List<String> problems = Preflight.run(config, warnings);
+    List<String> notes = new ArrayList<>();
+    List<String> problems = Preflight.run(config, warnings, notes);
     warnings.forEach(w -> report(config, out, "warning: ", w));
+    notes.forEach(n -> out.println("source.mode=" + config.sourceMode().value() + ": " + n));
     if (!problems.isEmpty()) {
       problems.forEach(p -> report(config, err, "problem: ", p));
       return ExitCodes.UNAVAILABLE;
@@ -299,11 +313,19 @@ public final class Main {
       PrintStream err) {
     boolean bridgeOnly = rest.remove("--bridge-only");
     boolean print = rest.remove("--print");
+    SourceMode mode;
+    try {
+      mode = sourceModeOption(rest, config.sourceMode());
+    } catch (IllegalArgumentException e) {
+      err.println("migrate: " + e.getMessage());
+      return ExitCodes.BAD_CONFIG;
+    }
     if (!rest.isEmpty()) {
       err.println("migrate: unexpected argument " + rest.get(0) + " (pgbridge migrate --help)");
       return ExitCodes.BAD_CONFIG;
     }
-    Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel());
+    Migrator migrator = new Migrator(config.schema(), config.sessionsTable(), config.channel(),
+        mode, config.walPublicationName());
     if (print) {
       out.print(MigrationScript.render(migrator, bridgeOnly));
       return ExitCodes.OK;
@@ -325,11 +347,50 @@ public final class Main {
       if (!result.skipped().isEmpty()) {
         out.println("already applied or skipped: " + result.skipped());
       }
+      out.println("source mode " + mode.value() + (result.modeChanges().isEmpty()
+          ? ": nothing to change" : ":"));
+      result.modeChanges().forEach(change -> out.println("  " + change));
+      if (mode != config.sourceMode()) {
+        out.println("note: source.mode is " + config.sourceMode().value() + " in this"
+            + " configuration; bridges start only with source.mode=" + mode.value());
+      }
       return ExitCodes.OK;
     } catch (SQLException e) {
       err.println("migrate failed: " + SqlErrors.describe(e));
       return SqlErrors.isTransient(e) ? ExitCodes.UNAVAILABLE : ExitCodes.FAILURE;
     }
+  }
+
+  /**
+   * Removes {@code --source-mode X} (or {@code --source-mode=X}) from {@code rest} and returns
+   * its mode, {@code configured} when absent.
+   */
+  static SourceMode sourceModeOption(List<String> rest, SourceMode configured) {
+    SourceMode mode = configured;
+    for (int i = 0; i < rest.size(); ) {
+      String arg = rest.get(i);
+      String value;
+      if (arg.startsWith("--source-mode=")) {
+        value = arg.substring("--source-mode=".length());
+        rest.remove(i);
+      } else if (arg.equals("--source-mode")) {
+        if (i + 1 == rest.size()) {
+          throw new IllegalArgumentException("--source-mode needs notify or wal");
+        }
+        value = rest.get(i + 1);
+        rest.subList(i, i + 2).clear();
+      } else {
+        i++;
+        continue;
+      }
+      try {
+        mode = SourceMode.of(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--source-mode must be notify or wal, not '" + value
+            + "'");
+      }
+    }
+    return mode;
   }
 
   private static int runBridge(BridgeConfig config, Logging logging, PrintStream err)

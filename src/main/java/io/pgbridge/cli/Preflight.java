@@ -1,8 +1,8 @@
 package io.pgbridge.cli;
 
 import io.pgbridge.config.BridgeConfig;
-import io.pgbridge.listen.ListenerConnector;
-import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.source.notify.ListenerConnector;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.publish.TopicManager;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -37,16 +37,30 @@ final class Preflight {
   /** Problems found; empty when all is well. Warnings go to {@code warnings}. */
   static List<String> run(BridgeConfig config, List<String> warnings)
       throws InterruptedException {
-    return check(config, warnings).problems();
+    return check(config, warnings, new ArrayList<>()).problems();
+  }
+
+  /**
+   * Like {@link #run(BridgeConfig, List)}; what is worth saying although it is fine (which
+   * replication privilege was found, say) goes to {@code notes}.
+   */
+  static List<String> run(BridgeConfig config, List<String> warnings, List<String> notes)
+      throws InterruptedException {
+    return check(config, warnings, notes).problems();
   }
 
   static Report check(BridgeConfig config, List<String> warnings) throws InterruptedException {
+    return check(config, warnings, new ArrayList<>());
+  }
+
+  static Report check(BridgeConfig config, List<String> warnings, List<String> notes)
+      throws InterruptedException {
     List<String> problems = new ArrayList<>();
     boolean transientOnly = true;
     ListenerConnector connector = new ListenerConnector(config.databaseUrl(),
         config.databaseUser(), config.databasePassword().value(), "pgbridge-check");
     try (Connection c = connector.open()) {
-      new DatabaseChecks(config, problems, warnings).run(c);
+      new DatabaseChecks(config, problems, warnings, notes).run(c);
       transientOnly = problems.isEmpty();
     } catch (SQLException e) {
       boolean retry = SqlErrors.isTransient(e);

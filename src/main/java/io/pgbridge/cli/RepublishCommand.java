@@ -2,8 +2,8 @@ package io.pgbridge.cli;
 
 import io.pgbridge.config.BridgeConfig;
 import io.pgbridge.config.Identifiers;
-import io.pgbridge.listen.ListenerConnector;
-import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.source.notify.ListenerConnector;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.republish.RepublishRequest;
 import io.pgbridge.republish.RepublishRequest.Scope;
 import io.pgbridge.republish.RepublishStore;

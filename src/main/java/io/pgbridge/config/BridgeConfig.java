@@ -1,7 +1,12 @@
 package io.pgbridge.config;
 
 import io.pgbridge.coalesce.DebounceMode;
+import io.pgbridge.source.SourceMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +37,7 @@ public final class BridgeConfig extends AbstractConfig {
   public static final String KAFKA_PREFIX = "kafka.";
 
   private static final String DATABASE = "Database";
+  private static final String SOURCE = "Change source";
   private static final String KAFKA = "Kafka";
   private static final String PIPELINE = "Pipeline";
   private static final String CHECKPOINT = "Checkpoint and catch-up";
@@ -66,6 +72,44 @@ public final class BridgeConfig extends AbstractConfig {
       "Table whose rows are published, one record per row keyed by its id. It must have the"
           + " columns id, project_id, raw_state, state_version, last_txid and updated_at.";
 
+  public static final String SOURCE_MODE_CONFIG = "source.mode";
+  private static final String SOURCE_MODE_DOC =
+      "Where the bridge learns of changes. notify: row triggers send pg_notify and the bridge"
+          + " LISTENs; needs no server settings or privileges, costs writers NOTIFY's commit"
+          + " lock. wal: a logical replication slot (pgoutput) reads the publication"
+          + " wal.publication.name; needs wal_level=logical and the REPLICATION privilege,"
+          + " costs writers little. The database must be migrated for the same mode"
+          + " (pgbridge migrate --source-mode ...): a bridge whose mode differs from the one"
+          + " recorded by migrate does not start. See \"Choosing a source mode\".";
+
+  public static final String WAL_SLOT_NAME_CONFIG = "wal.slot.name";
+  private static final String WAL_SLOT_NAME_DOC =
+      "source.mode=wal: the logical replication slot of this bridge deployment, created by the"
+          + " bridge. Empty derives it from bridge.id: pgbridge_ + bridge.id in lower case with"
+          + " every character outside [a-z0-9_] as _, cut to 40 characters, + _ + the first 8"
+          + " hex digits of the SHA-256 of bridge.id, so two bridge ids never derive one slot;"
+          + " the slot retains WAL while the bridge is stopped (see max_slot_wal_keep_size).";
+
+  public static final String WAL_PUBLICATION_NAME_CONFIG = "wal.publication.name";
+  private static final String WAL_PUBLICATION_NAME_DOC =
+      "source.mode=wal: the publication the slot reads, created by pgbridge migrate"
+          + " --source-mode wal (the four tables; only ids and the replica identity travel on"
+          + " PostgreSQL 15+). A SQL identifier, quoted wherever it enters SQL.";
+
+  public static final String WAL_STATUS_INTERVAL_MS_CONFIG = "wal.status.interval.ms";
+  private static final String WAL_STATUS_INTERVAL_MS_DOC =
+      "source.mode=wal: how often the bridge reports its confirmed position to the server"
+          + " (standby status update). The confirmed position only moves past changes Kafka"
+          + " acknowledged, so a shorter interval frees WAL sooner, never earlier.";
+
+  public static final String WAL_SLOT_FAILOVER_CONFIG = "wal.slot.failover";
+  private static final String WAL_SLOT_FAILOVER_DOC =
+      "source.mode=wal: create the slot as a failover slot (PostgreSQL 17+), which standbys"
+          + " with sync_replication_slots=on keep in step so that it survives a promotion. On"
+          + " older servers pgbridge check refuses it. Without it a promoted standby has no"
+          + " slot: the bridge re-creates it and catches up from its checkpoint (no loss, a"
+          + " burst of duplicates).";
+
   public static final String KAFKA_BOOTSTRAP_SERVERS_CONFIG = "kafka.bootstrap.servers";
   private static final String KAFKA_BOOTSTRAP_SERVERS_DOC =
       "Kafka bootstrap servers, host:port[,host:port]. Any other kafka.* key is passed to the"
@@ -94,16 +138,17 @@ public final class BridgeConfig extends AbstractConfig {
 
   public static final String LISTEN_POLL_TIMEOUT_MS_CONFIG = "listen.poll.timeout.ms";
   private static final String LISTEN_POLL_TIMEOUT_MS_DOC =
-      "Longest the listener waits for notifications before checking for shutdown and probing"
-          + " the connection.";
+      "Longest the change source waits for its stream (notifications, or the replication"
+          + " slot in WAL mode) before checking for shutdown and probing the connection.";
 
   public static final String RECONNECT_BACKOFF_MS_CONFIG = "reconnect.backoff.ms";
   private static final String RECONNECT_BACKOFF_MS_DOC =
-      "First delay before reconnecting the listener; doubles on each failure, with jitter.";
+      "First delay before reconnecting the change source (the LISTEN or replication"
+          + " connection); doubles on each failure, with jitter.";
 
   public static final String RECONNECT_BACKOFF_MAX_MS_CONFIG = "reconnect.backoff.max.ms";
   private static final String RECONNECT_BACKOFF_MAX_MS_DOC =
-      "Cap of the listener's reconnect delay and of the publish retry delay.";
+      "Cap of the change source's reconnect delay and of the publish retry delay.";
 
   public static final String DEBOUNCE_MS_CONFIG = "debounce.ms";
   private static final String DEBOUNCE_MS_DOC =
@@ -279,6 +324,20 @@ public final class BridgeConfig extends AbstractConfig {
     def.define(SESSIONS_TABLE_CONFIG, Type.STRING, "generation_sessions",
         Identifiers.validator(), Importance.MEDIUM, SESSIONS_TABLE_DOC, DATABASE, ++o,
         Width.MEDIUM, "Sessions table");
+
+    o = 0;
+    def.define(SOURCE_MODE_CONFIG, Type.STRING, SourceMode.NOTIFY.value(),
+        ValidString.in(SourceMode.NOTIFY.value(), SourceMode.WAL.value()), Importance.HIGH,
+        SOURCE_MODE_DOC, SOURCE, ++o, Width.SHORT, "Source mode");
+    def.define(WAL_SLOT_NAME_CONFIG, Type.STRING, "", new SlotNameValidator(),
+        Importance.MEDIUM, WAL_SLOT_NAME_DOC, SOURCE, ++o, Width.MEDIUM, "Slot name");
+    def.define(WAL_PUBLICATION_NAME_CONFIG, Type.STRING, "pgbridge", Identifiers.validator(),
+        Importance.MEDIUM, WAL_PUBLICATION_NAME_DOC, SOURCE, ++o, Width.MEDIUM, "Publication");
+    def.define(WAL_STATUS_INTERVAL_MS_CONFIG, Type.LONG, 1_000L, Range.between(100, 60_000),
+        Importance.LOW, WAL_STATUS_INTERVAL_MS_DOC, SOURCE, ++o, Width.SHORT,
+        "Status interval");
+    def.define(WAL_SLOT_FAILOVER_CONFIG, Type.BOOLEAN, false, Importance.LOW,
+        WAL_SLOT_FAILOVER_DOC, SOURCE, ++o, Width.SHORT, "Failover slot");
 
     o = 0;
     def.define(KAFKA_BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE,
@@ -473,6 +532,51 @@ public final class BridgeConfig extends AbstractConfig {
 
   public String sessionsTable() {
     return getString(SESSIONS_TABLE_CONFIG);
+  }
+
+  public SourceMode sourceMode() {
+    return SourceMode.of(getString(SOURCE_MODE_CONFIG));
+  }
+
+  /** The configured slot name, or the one derived from {@code bridge.id} when none is set. */
+  public String walSlotName() {
+    String name = getString(WAL_SLOT_NAME_CONFIG);
+    return name.isEmpty() ? derivedSlotName(bridgeId()) : name;
+  }
+
+  public String walPublicationName() {
+    return getString(WAL_PUBLICATION_NAME_CONFIG);
+  }
+
+  public long walStatusIntervalMs() {
+    return getLong(WAL_STATUS_INTERVAL_MS_CONFIG);
+  }
+
+  public boolean walSlotFailover() {
+    return getBoolean(WAL_SLOT_FAILOVER_CONFIG);
+  }
+
+  /**
+   * The default slot name of a bridge id: readable (the id's own characters where a slot name
+   * allows them) and distinct per id (the hash tells apart ids that read the same, such as
+   * {@code a.b} and {@code a-b}). Always a valid slot name of at most 58 characters.
+   */
+  public static String derivedSlotName(String bridgeId) {
+    StringBuilder readable = new StringBuilder();
+    for (char c : bridgeId.toLowerCase(Locale.ROOT).toCharArray()) {
+      readable.append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
+    }
+    if (readable.length() > 40) {
+      readable.setLength(40);
+    }
+    byte[] digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256")
+          .digest(bridgeId.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    return "pgbridge_" + readable + "_" + HexFormat.of().formatHex(digest, 0, 4);
   }
 
   public String topic() {

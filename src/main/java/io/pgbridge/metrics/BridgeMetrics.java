@@ -36,7 +36,7 @@ public final class BridgeMetrics {
    */
   public static final List<String> ERROR_KINDS = List.of("listener", "database_fatal", "fetch",
       "kafka", "kafka_retriable", "kafka_fatal", "invalid_state", "record_too_large",
-      "deadletter", "checkpoint", "worker", "heartbeat", "republish");
+      "deadletter", "checkpoint", "mode_mismatch", "worker", "heartbeat", "republish");
 
   /** Lag buckets in seconds: fine below a second, where the debounce window lives. */
   private static final Duration[] LAG_BUCKETS = durations(0.001, 0.0025, 0.005, 0.01, 0.025,

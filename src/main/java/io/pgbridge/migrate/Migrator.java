@@ -1,6 +1,7 @@
 package io.pgbridge.migrate;
 
 import io.pgbridge.config.Identifiers;
+import io.pgbridge.source.SourceMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * inside the jar) and records each in {@code pgbridge_schema_history}. A file already recorded
  * is skipped; every file is also written to be harmless when applied again. Placeholders
  * {@code ${schema}}, {@code ${sessions_table}} and {@code ${channel}} are replaced by validated
- * identifiers. Runs on the caller's thread with one connection; concurrent migrators wait on
- * an advisory lock.
+ * identifiers. After the files, in the same transaction, the database is put in the source
+ * mode this migrator was made for ({@code pgbridge_source_mode_apply}, V011): that mode's
+ * triggers, for WAL the publication and the child tables' replica identity, the other mode's
+ * objects dropped, the mode recorded. Runs on the caller's thread with one connection;
+ * concurrent migrators wait on an advisory lock.
  */
 public final class Migrator {
 
@@ -41,21 +45,42 @@ public final class Migrator {
     }
   }
 
-  /** What a run did. */
-  public record Result(List<String> applied, List<String> skipped) {}
+  /**
+   * What a run did: files applied and skipped, and what putting the database in the source
+   * mode changed (one line each; empty when it already was as asked).
+   */
+  public record Result(List<String> applied, List<String> skipped, List<String> modeChanges) {}
 
   private final String schema;
   private final String sessionsTable;
   private final String channel;
+  private final SourceMode mode;
+  private final String publication;
   private final Map<String, String> placeholders = new HashMap<>();
 
+  /** A migrator for {@code source.mode=notify}, as before there were two modes. */
   public Migrator(String schema, String sessionsTable, String channel) {
+    this(schema, sessionsTable, channel, SourceMode.NOTIFY, "pgbridge");
+  }
+
+  /**
+   * A migrator that leaves the database in {@code mode}; {@code publication} is
+   * {@code wal.publication.name} (created in WAL mode, dropped when leaving it).
+   */
+  public Migrator(String schema, String sessionsTable, String channel, SourceMode mode,
+      String publication) {
     Identifiers.quote(schema);
     Identifiers.quote(sessionsTable);
     Identifiers.quote(channel);
+    Identifiers.quote(publication);
+    if (mode == null) {
+      throw new IllegalArgumentException("source mode must be given");
+    }
     this.schema = schema;
     this.sessionsTable = sessionsTable;
     this.channel = channel;
+    this.mode = mode;
+    this.publication = publication;
     placeholders.put("${schema}", schema);
     placeholders.put("${sessions_table}", sessionsTable);
     placeholders.put("${channel}", channel);
@@ -71,6 +96,14 @@ public final class Migrator {
 
   String channel() {
     return channel;
+  }
+
+  SourceMode mode() {
+    return mode;
+  }
+
+  String publication() {
+    return publication;
   }
 
   /** The migrations shipped with this build, in order. */
@@ -139,35 +172,44 @@ public final class Migrator {
           log.info("applied migration {}", m.file());
         }
       }
-      installTruncateTriggers(conn);
+      List<String> modeChanges = applyMode(conn);
       conn.commit();
+      return new Result(applied, skipped, modeChanges);
     } catch (SQLException | RuntimeException e) {
       conn.rollback();
       throw e;
     } finally {
       conn.setAutoCommit(autoCommit);
     }
-    return new Result(applied, skipped);
   }
 
   /**
-   * TRUNCATE fires statement triggers, which PostgreSQL does not clone to partitions: every run
-   * installs the trigger on partitions attached since the last one (see V006).
+   * Puts the database in this migrator's mode, on every run: besides switching modes, this
+   * installs the TRUNCATE trigger on partitions attached since the last run (statement
+   * triggers are not cloned to partitions, see V006) and, in WAL mode, their replica identity.
    */
-  private void installTruncateTriggers(Connection conn) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT " + Identifiers.quote(schema)
-        + ".pgbridge_install_truncate_triggers(?::regclass, ?, ?)")) {
-      ps.setString(1, Identifiers.qualified(schema, sessionsTable));
-      ps.setString(2, channel);
-      ps.setString(3, sessionsTable);
+  private List<String> applyMode(Connection conn) throws SQLException {
+    List<String> changes = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM " + Identifiers.quote(schema)
+        + ".pgbridge_source_mode_apply(?, ?, ?)")) {
+      ps.setString(1, mode.value());
+      ps.setString(2, publication);
+      ps.setString(3, channel);
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        if (rs.getInt(1) > 0) {
-          log.info("installed the TRUNCATE trigger on {} relation(s) of {}", rs.getInt(1),
-              Identifiers.qualified(schema, sessionsTable));
+        while (rs.next()) {
+          changes.add(rs.getString(1));
+          log.info("source.mode={}: {}", mode.value(), rs.getString(1));
         }
       }
     }
+    return changes;
+  }
+
+  /** The statement that puts the database in this migrator's mode, for a printed script. */
+  String modeStatement() {
+    return "SELECT * FROM " + Identifiers.quote(schema) + ".pgbridge_source_mode_apply("
+        + Identifiers.literal(mode.value()) + ", " + Identifiers.literal(publication) + ", "
+        + Identifiers.literal(channel) + ")";
   }
 
   /** Versions already recorded, with their checksums. */

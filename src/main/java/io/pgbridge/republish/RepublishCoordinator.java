@@ -3,7 +3,7 @@ package io.pgbridge.republish;
 import io.pgbridge.BridgeState;
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.SessionCoalescer;
-import io.pgbridge.listen.SqlErrors;
+import io.pgbridge.connection.SqlErrors;
 import io.pgbridge.metrics.BridgeMetrics;
 import io.pgbridge.metrics.WarnOnce;
 import io.pgbridge.time.Ticker;

@@ -9,7 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.Counter;
 import io.pgbridge.Bridge;
 import io.pgbridge.BridgeState.Role;
-import io.pgbridge.listen.NotificationListener;
+import io.pgbridge.source.notify.NotifySource;
 import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.FinalStateCheck;
 import io.pgbridge.testing.SessionWriter;
@@ -81,7 +81,7 @@ class MalformedNotificationsIT {
   @Test
   void hostilePayloadsAreCountedAndLoggedOnceWhileRealSessionsStillArrive() throws Exception {
     BridgeHarness h = BridgeHarness.create("badinput_malformed", 1);
-    Logger listenerLog = (Logger) LoggerFactory.getLogger(NotificationListener.class);
+    Logger listenerLog = (Logger) LoggerFactory.getLogger(NotifySource.class);
     Level before = listenerLog.getLevel();
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     logs.start();

@@ -31,6 +31,19 @@ class CheckpointPositionTest {
   }
 
   @Test
+  void inWalModeThePositionIsTheConfirmedLsnReadWhenTheCheckpointWasStored() {
+    String[] lsn = {"0/16B3748"};
+    CheckpointPosition wal = new CheckpointPosition(offsets, "wal", () -> lsn[0]);
+    offsets.seed(1, offsets.epoch(), Map.of(0, 0L));
+    wal.stored(new CheckpointStore.Barrier("110:112:", t1), 1);
+    lsn[0] = "0/16B3800";
+    PublishedPosition p = wal.current().orElseThrow();
+    assertThat(p.position()).isEqualTo("0/16B3748");
+    assertThat(p.publishedUpTo()).isEqualTo(t1);
+    assertThat(wal.sourceName()).isEqualTo("wal");
+  }
+
+  @Test
   void offsetsAreThoseAtTheTimeTheCheckpointWasStored() {
     offsets.seed(1, offsets.epoch(), Map.of(0, 0L));
     offsets.acknowledged(0, 4);

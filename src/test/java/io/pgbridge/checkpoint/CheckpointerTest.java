@@ -40,10 +40,9 @@ class CheckpointerTest {
     ChangeSources sources = new ChangeSources(List.of("generation_sessions"));
     checkpointer = new Checkpointer(new Checkpointer.Store() {
       @Override
-      public CheckpointStore.Barrier beginBarrier(String channel, String payload) {
-        String id = payload.substring(payload.indexOf(":\"") + 2, payload.lastIndexOf('"'));
+      public CheckpointStore.Barrier beginBarrier(String id) {
         barriers.add(id);
-        // the listener receives the barrier once every earlier change was marked
+        // the source receives the barrier once every earlier change was marked
         checkpointer.barrierArrived(id, coalescer.lastSeq());
         return new CheckpointStore.Barrier("100:" + (100 + barriers.size()) + ":",
             Instant.EPOCH);
@@ -54,7 +53,7 @@ class CheckpointerTest {
         stored.add(snapshot);
       }
     }, coalescer, state, new BridgeMetrics(new SimpleMeterRegistry(), "t", sources), ticker,
-        "generation_updates", "test", 1_000, (barrier, generation) -> { });
+        "test", 1_000, (barrier, generation) -> { });
     state.connected(true);
     state.role(BridgeState.Role.LEADER);
     state.catchUpDone(state.newGeneration());

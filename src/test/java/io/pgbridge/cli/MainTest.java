@@ -93,6 +93,54 @@ class MainTest {
     }
 
     @Test
+    void migrateHelpNamesTheSourceMode() {
+        assertThat(run("migrate", "--help")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("--source-mode").contains("notify or wal");
+    }
+
+    /** A configuration that loads; nothing listens on its addresses. */
+    private Path validConfig(String... extra) throws IOException {
+        Path f = dir.resolve("valid.properties");
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "database.url=jdbc:postgresql://127.0.0.1:1/app",
+                "kafka.bootstrap.servers=127.0.0.1:1"));
+        lines.addAll(List.of(extra));
+        Files.write(f, lines, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    @Test
+    void migratePrintWritesTheModeFromTheOptionOrTheConfiguration() throws IOException {
+        String config = "--config=" + validConfig("wal.publication.name=bridge_pub");
+        assertThat(run(config, "migrate", "--print")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("source.mode=notify")
+                .contains("pgbridge_source_mode_apply('notify', 'bridge_pub', 'generation_updates')");
+        out.reset();
+        assertThat(run(config, "migrate", "--print", "--source-mode", "wal")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("wal.publication.name=bridge_pub")
+                .contains("pgbridge_source_mode_apply('wal', 'bridge_pub', 'generation_updates')");
+        out.reset();
+        String walConfig = "--config=" + validConfig("source.mode=wal");
+        assertThat(run(walConfig, "migrate", "--source-mode=notify", "--print"))
+                .isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("pgbridge_source_mode_apply('notify', 'pgbridge',");
+        out.reset();
+        assertThat(run(walConfig, "migrate", "--print")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("pgbridge_source_mode_apply('wal', 'pgbridge',");
+    }
+
+    @Test
+    void migrateRefusesAnUnknownSourceMode() throws IOException {
+        String config = "--config=" + validConfig();
+        assertThat(run(config, "migrate", "--print", "--source-mode", "logical"))
+                .isEqualTo(ExitCodes.BAD_CONFIG);
+        assertThat(err()).contains("--source-mode must be notify or wal, not 'logical'");
+        assertThat(out()).doesNotContain("pgbridge_source_mode_apply");
+        assertThat(run(config, "migrate", "--print", "--source-mode")).isEqualTo(ExitCodes.BAD_CONFIG);
+        assertThat(err()).contains("--source-mode needs notify or wal");
+    }
+
+    @Test
     void helpForAnUnknownCommandIsAUsageError() {
         assertThat(run("help", "frobnicate")).isEqualTo(ExitCodes.BAD_CONFIG);
         assertThat(err()).contains("unknown command 'frobnicate'");

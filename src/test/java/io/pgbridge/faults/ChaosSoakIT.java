@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbridge.embedded.EmbeddedPostgresServer;
 import io.pgbridge.embedded.KafkaBrokerProcess;
+import io.pgbridge.source.SourceMode;
 import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.BridgeProcess;
 import io.pgbridge.testing.FaultWorkload;
@@ -22,20 +23,23 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A chaos soak: the bridge as a process, on a PostgreSQL server and a Kafka broker of its own,
  * under constant writes, while faults drawn from a seeded {@link Random} hit it one after the
- * other: the listener's connection terminated, the bridge SIGKILLed and restarted after a
- * while, the broker killed or stopped for a few seconds, PostgreSQL restarted (mostly fast,
- * sometimes immediate). After each fault the writer is held (it wrote during the fault) and the
- * time from the end of the fault to the topic matching the database is measured; at the end,
- * the final-state check. Short by default for CI; {@code -Dchaos.seconds}, {@code
- * -Dchaos.sessions} and {@code -Dchaos.seed} make the long version (docs/chaos.md).
+ * other: the source's connection terminated (the LISTEN connection, or the walsender of the
+ * slot), the bridge SIGKILLed and restarted after a while, the broker killed or stopped for a
+ * few seconds, PostgreSQL restarted (mostly fast, sometimes immediate). After each fault the
+ * writer is held (it wrote during the fault) and the time from the end of the fault to the
+ * topic matching the database is measured; at the end, the final-state check; in WAL mode also
+ * that a restarted process caught up nothing from the tables (the slot replays). Short by
+ * default for CI; {@code -Dchaos.seconds}, {@code -Dchaos.sessions} and {@code -Dchaos.seed}
+ * make the long version (docs/chaos.md), {@code -Dfaults.modes} picks the source modes.
  */
 @Timeout(value = 2, unit = TimeUnit.HOURS)
 class ChaosSoakIT {
@@ -51,29 +55,31 @@ class ChaosSoakIT {
   record Injected(Fault fault, long faultMillis, long readyMillis, long equalMillis,
       List<String> mismatches) {}
 
-  @Test
-  void survivesARandomMixOfFaultsUnderConstantWrites() throws Throwable {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("io.pgbridge.faults.FaultModes#modes")
+  void survivesARandomMixOfFaultsUnderConstantWrites(SourceMode mode) throws Throwable {
     long seed = Long.getLong("chaos.seed", System.nanoTime());
     int seconds = Integer.getInteger("chaos.seconds", 60);
     int sessions = Integer.getInteger("chaos.sessions", 200);
-    log.info("chaos soak: seed {} ({} s, {} sessions); rerun with -Dchaos.seed={}", seed, seconds,
-        sessions, seed);
+    log.info("chaos soak ({}): seed {} ({} s, {} sessions); rerun with -Dchaos.seed={}"
+        + " -Dfaults.modes={}", mode.value(), seed, seconds, sessions, seed, mode.value());
     Assertions.assertTimeoutPreemptively(Duration.ofSeconds(seconds + 360L),
-        () -> soak(seed, seconds, sessions));
+        () -> soak(mode, seed, seconds, sessions));
   }
 
-  private void soak(long seed, int seconds, int sessions) throws Exception {
+  private void soak(SourceMode mode, long seed, int seconds, int sessions) throws Exception {
     Random random = new Random(seed);
     try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start();
         KafkaBrokerProcess broker = new KafkaBrokerProcess()) {
       broker.start();
       TestInfra.Postgres postgres = new TestInfra.Postgres(pg.jdbcUrl(), pg.user(),
           pg.password());
-      BridgeHarness h = BridgeHarness.create(postgres, "faults_chaos",
+      BridgeHarness h = BridgeHarness.create(postgres, FaultModes.named("faults_chaos", mode),
           broker.bootstrapServers(), TestInfra.newTopic(broker.bootstrapServers(),
-              "faults-chaos", 3));
+              "faults-chaos-" + mode.value(), 3), mode);
       try (TopicReader reader = h.reader();
-          BridgeProcess bridge = new BridgeProcess("chaos", h.settings(Map.of(
+          BridgeProcess bridge = new BridgeProcess(FaultModes.named("chaos", mode),
+              h.settings(Map.of(
               "kafka.delivery.timeout.ms", "120000",
               "kafka.max.block.ms", "5000")))) {
         List<UUID> ids;
@@ -82,6 +88,7 @@ class ChaosSoakIT {
         }
         bridge.start();
         assertThat(awaitEqual(h, reader, Set.of())).isEmpty();
+        double initialCatchUp = bridge.metric("pgbridge_catchup_sessions_total");
         FaultWorkload workload = new FaultWorkload(h::connect, ids, seed, 2_000).start();
         List<Injected> injected = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -89,7 +96,7 @@ class ChaosSoakIT {
           Thread.sleep(1_000 + random.nextInt(2_000));
           Fault fault = pick(random);
           long began = System.nanoTime();
-          inject(fault, random, h, pg, broker, bridge);
+          inject(fault, mode, random, h, pg, broker, bridge);
           long ended = System.nanoTime();
           workload.pause();
           long readyAt = bridge.awaitReady(RECOVERY_TIMEOUT) ? System.nanoTime() : -1;
@@ -109,12 +116,23 @@ class ChaosSoakIT {
         }
         workload.stop();
         List<String> finalCheck = awaitEqual(h, reader, workload.deleted());
-        log.info(report(seed, seconds, sessions, workload, reader, injected, finalCheck));
+        log.info(report(mode, seed, seconds, sessions, workload, reader, injected, finalCheck));
         assertThat(injected).as("faults injected").isNotEmpty();
         assertThat(injected).allSatisfy(i -> assertThat(i.mismatches()).as(i.fault().name())
             .isEmpty());
         assertThat(finalCheck).isEmpty();
+        if (mode == SourceMode.WAL) {
+          // the first process caught up every session at its start (no slot yet); any other
+          // catch-up means a slot was found lost
+          double caughtUp = bridge.metric("pgbridge_catchup_sessions_total")
+              - (bridge.starts() == 1 ? initialCatchUp : 0);
+          assertThat(caughtUp).as("sessions the last process (start %d) caught up from the"
+              + " tables", bridge.starts()).isZero();
+          assertThat(bridge.metric("pgbridge_wal_changes_total"))
+              .as("row changes the last process decoded from the slot").isPositive();
+        }
         assertThat(bridge.terminate(Duration.ofSeconds(60))).as("exit code").isZero();
+        ListenerTerminationIT.dropSlots(h, mode);
       }
     }
   }
@@ -132,13 +150,13 @@ class ChaosSoakIT {
   }
 
   /** Injects {@code fault} and returns once it is over (the failed part is back). */
-  private static void inject(Fault fault, Random random, BridgeHarness h,
+  private static void inject(Fault fault, SourceMode mode, Random random, BridgeHarness h,
       EmbeddedPostgresServer pg, KafkaBrokerProcess broker, BridgeProcess bridge)
       throws Exception {
     switch (fault) {
       case LISTENER_TERMINATED -> {
         try (Connection c = h.connect()) {
-          ListenerTerminationIT.terminateListener(c);
+          SourceBackend.terminate(c, mode, h.slotName());
         }
       }
       case BRIDGE_KILLED -> {
@@ -178,15 +196,16 @@ class ChaosSoakIT {
     }
   }
 
-  private static String report(long seed, int seconds, int sessions, FaultWorkload workload,
-      TopicReader reader, List<Injected> injected, List<String> finalCheck) {
+  private static String report(SourceMode mode, long seed, int seconds, int sessions,
+      FaultWorkload workload, TopicReader reader, List<Injected> injected,
+      List<String> finalCheck) {
     Map<Fault, List<Injected>> byKind = new EnumMap<>(Fault.class);
     for (Injected i : injected) {
       byKind.computeIfAbsent(i.fault(), k -> new ArrayList<>()).add(i);
     }
     StringBuilder b = new StringBuilder();
-    b.append(String.format("%nchaos soak report: seed %d, %d s, %d sessions%n", seed, seconds,
-        sessions));
+    b.append(String.format("%nchaos soak report (%s): seed %d, %d s, %d sessions%n", mode.value(),
+        seed, seconds, sessions));
     b.append(String.format("  writes: %s%n", workload.report()));
     b.append(String.format("  records on the topic: %d%n", reader.all().size()));
     b.append(String.format("  faults injected: %d%n", injected.size()));

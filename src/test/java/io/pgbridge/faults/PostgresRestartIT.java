@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbridge.Bridge;
 import io.pgbridge.embedded.EmbeddedPostgresServer;
+import io.pgbridge.source.SourceMode;
 import io.pgbridge.testing.BridgeHarness;
 import io.pgbridge.testing.FaultWorkload;
 import io.pgbridge.testing.FinalStateCheck;
@@ -19,16 +20,20 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * PostgreSQL restarts under the bridge (fast: clean shutdown; immediate: crash recovery), on a
  * server of this class's own so that the other test classes of the JVM are not disturbed. Every
- * connection breaks, the NOTIFY queue is wiped, and the writer retries across the restart. The
- * bridge must reconnect, catch up from its checkpoint and end on every final state.
+ * connection breaks and the writer retries across the restart. NOTIFY: the queue is wiped; the
+ * bridge must reconnect, catch up from its checkpoint and end on every final state. WAL: the
+ * slot survives the restart (after an immediate one, as of the last checkpoint, so it may go
+ * back, never forward); the bridge reconnects and the slot replays every change, with no
+ * catch-up from the tables.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PostgresRestartIT {
@@ -50,20 +55,23 @@ class PostgresRestartIT {
     }
   }
 
-  @Test
-  void recoversFromAFastRestart() throws Exception {
-    restartUnderWrites(false);
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("io.pgbridge.faults.FaultModes#modes")
+  void recoversFromAFastRestart(SourceMode source) throws Exception {
+    restartUnderWrites(source, false);
   }
 
-  @Test
-  void recoversFromAnImmediateRestart() throws Exception {
-    restartUnderWrites(true);
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("io.pgbridge.faults.FaultModes#modes")
+  void recoversFromAnImmediateRestart(SourceMode source) throws Exception {
+    restartUnderWrites(source, true);
   }
 
-  private void restartUnderWrites(boolean immediate) throws Exception {
+  private void restartUnderWrites(SourceMode source, boolean immediate) throws Exception {
     String mode = immediate ? "immediate" : "fast";
-    BridgeHarness h = BridgeHarness.create(postgres, "faults_pg_" + mode,
-        TestInfra.kafkaBootstrap(), TestInfra.newTopic("faults-pg-" + mode, 2));
+    BridgeHarness h = BridgeHarness.create(postgres,
+        FaultModes.named("faults_pg_" + mode, source), TestInfra.kafkaBootstrap(),
+        TestInfra.newTopic("faults-pg-" + mode + "-" + source.value(), 2), source);
     Bridge bridge = h.startBridge(Map.of());
     try (TopicReader reader = h.reader()) {
       List<UUID> ids;
@@ -76,6 +84,9 @@ class PostgresRestartIT {
       Thread.sleep(3_000);
       long generation = bridge.state().generation();
       double reconnects = bridge.metrics().reconnects().count();
+      double catchUpBefore = bridge.metrics().catchup().count();
+      double decodedBefore = BridgeMeters.sum(bridge, "pgbridge.wal.changes");
+      long committedBefore = workload.rowChanges();
 
       long restartAt = System.nanoTime();
       server.restart(immediate);
@@ -91,14 +102,26 @@ class PostgresRestartIT {
         mismatches = FinalStateCheck.await(reader, c, workload.deleted(), Duration.ofSeconds(60));
       }
       long equalAt = System.nanoTime();
-      log.info("PostgreSQL {} restart took {} ms; server up -> listener caught up {} ms, -> final"
-              + " state equal {} ms; {} listener reconnect(s); {}; {} records on the topic", mode,
+      double catchUp = bridge.metrics().catchup().count() - catchUpBefore;
+      log.info("{}: PostgreSQL {} restart took {} ms; server up -> source caught up {} ms, ->"
+              + " final state equal {} ms; {} reconnect(s), {} catch-up marks, {} decoded WAL"
+              + " changes; {}; {} records on the topic", source.value(), mode,
           ms(upAt - restartAt), ms(caughtUpAt - upAt), ms(equalAt - upAt),
-          (long) (bridge.metrics().reconnects().count() - reconnects), workload.report(),
-          reader.all().size());
+          (long) (bridge.metrics().reconnects().count() - reconnects), (long) catchUp,
+          (long) (BridgeMeters.sum(bridge, "pgbridge.wal.changes") - decodedBefore),
+          workload.report(), reader.all().size());
       assertThat(mismatches).isEmpty();
       assertThat(workload.failures()).as("writes that failed during the restart").isPositive();
       assertThat(bridge.failure()).isNull();
+      if (source == SourceMode.NOTIFY) {
+        assertThat(catchUp).as("sessions caught up from the checkpoint after the restart")
+            .isPositive();
+      } else {
+        assertThat(catchUp).as("sessions caught up from the tables: none, the slot replays")
+            .isZero();
+        ListenerTerminationIT.assertDecodedAtLeast(bridge, decodedBefore,
+            workload.rowChanges() - committedBefore);
+      }
 
       long resumedAt = workload.commits();
       workload.resume();
@@ -111,6 +134,7 @@ class PostgresRestartIT {
       assertThat(bridge.ready()).isTrue();
     } finally {
       bridge.stop();
+      ListenerTerminationIT.dropSlots(h, source);
     }
     assertThat(bridge.failure()).isNull();
   }

@@ -216,7 +216,8 @@ class HelmChartTest {
 
     assertThat(alerts).containsOnlyKeys("PgbridgeNoLeader", "PgbridgeListenerDisconnected",
         "PgbridgeLagHigh", "PgbridgeRecordsDeadLettered", "PgbridgeNotificationQueueFilling",
-        "PgbridgeCheckpointStale", "PgbridgeNothingAcknowledged");
+        "PgbridgeCheckpointStale", "PgbridgeNothingAcknowledged", "PgbridgeWalSlotLagHigh",
+        "PgbridgeWalRetainedHigh", "PgbridgeWalConfirmedLsnStalled", "PgbridgeWalSlotRecreated");
     alerts.forEach((alert, expr) -> {
       Set<String> metrics = MetricsContract.metricsIn(expr);
       assertThat(metrics).as("%s: %s", alert, expr).isNotEmpty()

@@ -24,7 +24,9 @@ final class MetricsContract {
       "pgbridge_errors_total",
       "pgbridge_heartbeats_total",
       "pgbridge_republish_sessions_total",
-      "pgbridge_republish_requests_completed_total");
+      "pgbridge_republish_requests_completed_total",
+      "pgbridge_wal_changes_total",
+      "pgbridge_wal_slot_recreated_total");
 
   static final Set<String> GAUGES = Set.of(
       "pgbridge_dirty_sessions",
@@ -35,7 +37,11 @@ final class MetricsContract {
       "pgbridge_notification_queue_usage_ratio",
       "pgbridge_build_info",
       "pgbridge_last_notification_age_seconds",
-      "pgbridge_last_ack_age_seconds");
+      "pgbridge_last_ack_age_seconds",
+      "pgbridge_source_info",
+      "pgbridge_wal_slot_lag_bytes",
+      "pgbridge_wal_retained_bytes",
+      "pgbridge_wal_confirmed_lsn_age_seconds");
 
   static final Set<String> HISTOGRAMS = Set.of(
       "pgbridge_lag_notification_to_ack_seconds",

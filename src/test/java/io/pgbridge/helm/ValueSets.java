@@ -111,6 +111,28 @@ enum ValueSets {
       "podMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus")),
       "prometheusRule", Map.of("enabled", true))),
 
+  /** A bridge reading the WAL, with its migration Job and the alerts at chosen thresholds. */
+  WAL_SOURCE(Map.of(
+      "database", Map.of("passwordSecret", Map.of("name", "pg-credentials")),
+      "migrations", Map.of("enabled", true),
+      "config", configOf(
+          "source.mode", "wal",
+          "wal.slot.name", "pgbridge_generation_eu",
+          "wal.publication.name", "pgbridge_generation",
+          "wal.status.interval.ms", 500,
+          "wal.slot.failover", true),
+      "serviceMonitor", Map.of("enabled", true),
+      "prometheusRule", Map.of("enabled", true,
+          "walSlotLagBytesThreshold", 268_435_456,
+          "walSlotLagFor", "3m",
+          "walRetainedBytesThreshold", 21_474_836_480L,
+          "walRetainedFor", "15m",
+          "walConfirmedLsnAgeThresholdSeconds", 45,
+          "walConfirmedLsnAgeFor", "2m",
+          "walSlotRecreatedWindow", "6h",
+          "walSlotRecreatedFor", "30s"),
+      "dashboard", Map.of("enabled", true))),
+
   MIGRATIONS(Map.of(
       "migrations", Map.of("enabled", true),
       "database", Map.of("passwordSecret", Map.of("name", "pg-credentials", "key", "password"))));

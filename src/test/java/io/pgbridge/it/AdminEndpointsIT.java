@@ -71,6 +71,7 @@ class AdminEndpointsIT {
           .contains("pgbridge_inflight_sessions{")
           .contains("pgbridge_listener_connected{bridge=\"pgbridge\"} 1.0")
           .contains("pgbridge_leader{bridge=\"pgbridge\"} 1.0")
+          .contains("pgbridge_source_info{bridge=\"pgbridge\",mode=\"notify\"} 1\n")
           .contains("pgbridge_checkpoint_age_seconds{")
           .contains("pgbridge_notification_queue_usage_ratio{")
           .contains("pgbridge_records_skipped_total")
@@ -102,6 +103,10 @@ class AdminEndpointsIT {
       assertThat(status.get("worker_id").asText()).isEqualTo(bridge.instanceId());
       assertThat(status.has("trace")).isFalse();
       assertThat(status.get("listener").get("connected").asBoolean()).isTrue();
+      assertThat(status.get("source").get("mode").asText()).isEqualTo("notify");
+      assertThat(status.get("source").get("channel").asText())
+          .isEqualTo(status.get("listener").get("channel").asText());
+      assertThat(status.get("source").has("notificationQueueUsage")).isTrue();
       assertThat(status.has("checkpoint")).isTrue();
       assertThat(status.has("dirtySessions")).isTrue();
       assertThat(status.get("heartbeat").get("topic").asText()).isEqualTo(h.heartbeatTopic());

@@ -7,7 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgbridge.Versions;
 import io.pgbridge.cli.Main;
 import io.pgbridge.coalesce.ChangeSources;
-import io.pgbridge.listen.NotificationParser;
+import io.pgbridge.source.notify.NotificationParser;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;

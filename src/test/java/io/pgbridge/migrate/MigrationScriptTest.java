@@ -57,4 +57,33 @@ class MigrationScriptTest {
     }
     assertThat(script).contains("migrate --bridge-only");
   }
+
+  @Test
+  void endsWithTheCallThatPutsTheDatabaseInTheMode() {
+    String notify = MigrationScript.render(migrator, true);
+    String lastFile = Migrator.bundled().get(Migrator.bundled().size() - 1).file();
+    String call = "SELECT * FROM \"app\".pgbridge_source_mode_apply('notify', 'pgbridge',"
+        + " 'agent_updates');\n";
+    assertThat(notify).endsWith(call);
+    assertThat(notify.indexOf(call)).isGreaterThan(notify.indexOf(lastFile));
+    assertThat(notify).contains("listen.channel=agent_updates, source.mode=notify\n");
+
+    Migrator wal = new Migrator("app", "agent_sessions", "agent_updates",
+        io.pgbridge.source.SourceMode.WAL, "Agent_pub");
+    String script = MigrationScript.render(wal, true);
+    assertThat(script).contains("source.mode=wal, wal.publication.name=Agent_pub")
+        .endsWith("SELECT * FROM \"app\".pgbridge_source_mode_apply('wal', 'Agent_pub',"
+            + " 'agent_updates');\n");
+    // the files are the same in both modes: only the last statement differs
+    assertThat(script.substring(script.indexOf("-- ==== V002")))
+        .startsWith(notify.substring(notify.indexOf("-- ==== V002"),
+            notify.indexOf("-- ==== source")));
+  }
+
+  @Test
+  void aPublicationNameThatIsNoIdentifierIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Migrator("app", "s", "c",
+        io.pgbridge.source.SourceMode.WAL, "pub'); DROP TABLE x; --"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -128,6 +128,11 @@ public final class BridgeProcess implements AutoCloseable {
     return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
+  /** How many times {@link #start()} launched a process (the current one is that number). */
+  public int starts() {
+    return starts;
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }
@@ -179,6 +184,27 @@ public final class BridgeProcess implements AutoCloseable {
     double sum = 0;
     for (String line : httpGet("/metrics").body().split("\n")) {
       if (line.startsWith(prometheusName + "{") || line.startsWith(prometheusName + " ")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * The sum of the series of a Prometheus metric whose labels include {@code label="value"}
+   * (e.g. {@code pgbridge_wal_slot_recreated_total}, {@code reason}, {@code dropped}); 0 if
+   * there are none.
+   */
+  public double metric(String prometheusName, String label, String value)
+      throws IOException, InterruptedException {
+    String selector = label + "=\"" + value + "\"";
+    double sum = 0;
+    for (String line : httpGet("/metrics").body().split("\n")) {
+      if (!line.startsWith(prometheusName + "{")) {
+        continue;
+      }
+      String labels = line.substring(prometheusName.length(), line.indexOf('}') + 1);
+      if (labels.contains("{" + selector) || labels.contains("," + selector)) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }

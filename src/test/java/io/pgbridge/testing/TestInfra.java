@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.utils.AppInfoParser;
+import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -197,6 +198,14 @@ public final class TestInfra {
             LOG.info("Test Kafka from Testcontainers: {}", container.getBootstrapServers());
             return new AdminKafka(container.getBootstrapServers());
         }
+        // A broker in this JVM that meets a fatal fault halts the whole JVM through Kafka's
+        // Exit, and a test fork ended that way is reported as "Error occurred in starting fork"
+        // with nothing in the log. Log it instead: a broken broker still fails the tests that
+        // need it, and the fork's exit stays the test runner's.
+        Exit.setHaltProcedure((status, message) ->
+                LOG.warn("embedded Kafka asked to halt the JVM (status {}): {}", status, message));
+        Exit.setExitProcedure((status, message) ->
+                LOG.warn("embedded Kafka asked to exit the JVM (status {}): {}", status, message));
         EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start();
         stopOnExit("embedded-kafka", cluster::close);
         LOG.info("Test Kafka embedded (no environment variable, no Docker): {}", cluster.bootstrapServers());

@@ -53,8 +53,8 @@ class TestInfraIT {
         try (Connection connection = TestInfra.postgres().connect()) {
             assertThat(setting(connection, "wal_level")).isEqualTo("logical");
             assertThat(Integer.parseInt(setting(connection, "max_connections"))).isGreaterThanOrEqualTo(200);
-            assertThat(Integer.parseInt(setting(connection, "max_replication_slots"))).isGreaterThanOrEqualTo(10);
-            assertThat(Integer.parseInt(setting(connection, "max_wal_senders"))).isGreaterThanOrEqualTo(10);
+            assertThat(Integer.parseInt(setting(connection, "max_replication_slots"))).isGreaterThanOrEqualTo(40);
+            assertThat(Integer.parseInt(setting(connection, "max_wal_senders"))).isGreaterThanOrEqualTo(40);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.pgbridge.listen;
+package io.pgbridge.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,15 +15,15 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;
 
 /**
- * Which database errors the listener retries (with backoff) and which stop the bridge: the
+ * Which database errors the source runner retries (with backoff) and which stop the bridge: the
  * exceptions are built the way pgjdbc builds them, cause chains included.
  */
 class SqlErrorsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"08006", "08001", "08003", "57P01", "57P03", "53300", "40001",
-      "57014", "25006"})
-  void connectionLossShutdownAndResourceShortageAreTransient(String sqlState) {
+      "57014", "25006", "55006"})
+  void connectionLossShutdownResourceShortageAndASlotInUseAreTransient(String sqlState) {
     assertThat(SqlErrors.isTransient(new SQLException("server said no", sqlState))).isTrue();
   }
 

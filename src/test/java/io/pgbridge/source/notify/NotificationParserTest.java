@@ -1,10 +1,10 @@
-package io.pgbridge.listen;
+package io.pgbridge.source.notify;
 
-import static io.pgbridge.listen.NotificationParser.BAD_OPERATION;
-import static io.pgbridge.listen.NotificationParser.BAD_SESSION_ID;
-import static io.pgbridge.listen.NotificationParser.MISSING_SESSION_ID;
-import static io.pgbridge.listen.NotificationParser.NOT_JSON;
-import static io.pgbridge.listen.NotificationParser.WRONG_TYPE;
+import static io.pgbridge.source.notify.NotificationParser.BAD_OPERATION;
+import static io.pgbridge.source.notify.NotificationParser.BAD_SESSION_ID;
+import static io.pgbridge.source.notify.NotificationParser.MISSING_SESSION_ID;
+import static io.pgbridge.source.notify.NotificationParser.NOT_JSON;
+import static io.pgbridge.source.notify.NotificationParser.WRONG_TYPE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbridge.coalesce.ChangeSources;

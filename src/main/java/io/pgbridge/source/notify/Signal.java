@@ -1,4 +1,4 @@
-package io.pgbridge.listen;
+package io.pgbridge.source.notify;
 
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.ChangeSources.Op;

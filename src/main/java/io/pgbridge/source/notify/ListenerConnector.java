@@ -1,4 +1,4 @@
-package io.pgbridge.listen;
+package io.pgbridge.source.notify;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,5 +1,6 @@
-package io.pgbridge.checkpoint;
+package io.pgbridge.recover;
 
+import io.pgbridge.checkpoint.CheckpointStore;
 import io.pgbridge.checkpoint.CheckpointStore.Checkpoint;
 import io.pgbridge.coalesce.ChangeSources;
 import io.pgbridge.coalesce.SessionCoalescer;
@@ -12,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One catch-up pass, run by the listener thread right after each LISTEN: marks dirty every
- * session changed or deleted after the stored checkpoint (or, on a first start with
- * {@code catchup.initial=all}, every session), one keyset page per {@link #step()} so that the
- * listener keeps draining notifications in between and the backlog stays bounded. Duplicates
- * with notifications are harmless; gaps are not. Not thread-safe: one listener thread.
+ * One catch-up pass, run by the source runner's thread once a connection's stream has begun:
+ * marks dirty every session changed or deleted after a snapshot (the stored checkpoint, or one
+ * the source names), or every session, one keyset page per {@link #step()} so that the runner
+ * keeps draining the stream in between and the backlog stays bounded. Duplicates with the
+ * stream are harmless; gaps are not. Not thread-safe: one runner thread.
  */
 public final class CatchUp {
 
@@ -72,6 +73,42 @@ public final class CatchUp {
       throw new IllegalStateException("no checkpoint with catchup.initial=none:"
           + " beforeListen() must run before LISTEN");
     }
+    return c;
+  }
+
+  /**
+   * Everything after {@code snapshot} (deletions and changes): a source whose stream starts
+   * at a position known to follow that snapshot, such as a replication slot re-created after
+   * it was lost.
+   */
+  public static CatchUp from(CheckpointStore store, SessionCoalescer coalescer,
+      BridgeMetrics metrics, String snapshot, int pageSize) {
+    CatchUp c = new CatchUp(store, coalescer, metrics, pageSize, ChangeSources.CATCHUP);
+    c.mode = Mode.FROM_CHECKPOINT;
+    c.snapshot = snapshot;
+    log.info("catch-up from snapshot {}", snapshot);
+    return c;
+  }
+
+  /** Every session and the whole deletion log. */
+  public static CatchUp all(CheckpointStore store, SessionCoalescer coalescer,
+      BridgeMetrics metrics, int pageSize) {
+    CatchUp c = new CatchUp(store, coalescer, metrics, pageSize, ChangeSources.CATCHUP);
+    c.mode = Mode.ALL;
+    log.info("catch-up publishes every session and every logged deletion");
+    return c;
+  }
+
+  /**
+   * A pass with nothing to walk, for a stream complete by itself; {@code snapshot} is the
+   * stored checkpoint (null if none), which a settle pass after a takeover starts from.
+   */
+  public static CatchUp nothing(CheckpointStore store, SessionCoalescer coalescer,
+      BridgeMetrics metrics, String snapshot) {
+    CatchUp c = new CatchUp(store, coalescer, metrics, 1, ChangeSources.CATCHUP);
+    c.mode = Mode.DONE;
+    c.deletedDone = true;
+    c.snapshot = snapshot;
     return c;
   }
 

@@ -1,4 +1,4 @@
-package io.pgbridge.listen;
+package io.pgbridge.connection;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -7,8 +7,9 @@ import java.sql.SQLException;
 
 /**
  * Classifies database errors by walking the cause chain, the way Debezium's error handler does:
- * connection loss, server shutdown or start-up, an unresolvable host and resource shortage are
- * transient (retry with backoff);
+ * connection loss, server shutdown or start-up, an unresolvable host, resource shortage and an
+ * object in use (a replication slot another walsender still holds) are transient (retry with
+ * backoff);
  * authentication, a missing database or object, and bad SQL are not (stop with a clear error).
  */
 public final class SqlErrors {
@@ -29,9 +30,12 @@ public final class SqlErrors {
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
-        // a cancelled or timed-out statement, and a server that is (still) a read-only standby
-        // during a failover, pass: retry them
-        if (state.equals("57014") || state.equals("25006") || (state.equals("0A000")
+        // a cancelled or timed-out statement, a server that is (still) a read-only standby
+        // during a failover, and a replication slot still held by a walsender that is going
+        // away (the leader lease is the first guard; the slot's exclusivity the second) pass:
+        // retry them
+        if (state.equals("57014") || state.equals("25006") || state.equals("55006")
+            || (state.equals("0A000")
             && String.valueOf(sql.getMessage()).contains("recovery"))) {
           return true;
         }

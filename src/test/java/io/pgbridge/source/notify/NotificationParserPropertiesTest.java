@@ -1,4 +1,4 @@
-package io.pgbridge.listen;
+package io.pgbridge.source.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
