@@ -58,9 +58,10 @@ final class GatewayProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap, "-Xms" + heap,
         "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
-    // G1 unless the options choose a collector (two would stop the JVM from starting)
+    // ZGC, as the gateway's image runs it, unless the options choose a collector (two would
+    // stop the JVM from starting)
     if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
-      command.add("-XX:+UseG1GC");
+      command.add("-XX:+UseZGC");
     }
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", classPath,
