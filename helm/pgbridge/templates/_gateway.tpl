@@ -69,8 +69,19 @@ app.kubernetes.io/part-of: pgbridge
 
 {{/* Secrets of the Kafka connection, under the gateway's variable prefix. */}}
 {{- define "pgbridge.gateway.env" -}}
+{{- with .Values.gateway.javaToolOptions }}
+{{- $collectors := 0 }}
+{{- range (splitList " " .) }}
+{{- if regexMatch "^-XX:\\+Use[A-Za-z0-9]+GC$" . }}
+{{- $collectors = add1 $collectors }}
+{{- end }}
+{{- end }}
+{{- if gt $collectors 1 }}
+{{- fail (printf "gateway.javaToolOptions names more than one garbage collector (%s): the JVM would not start; name one, e.g. replace -XX:+UseZGC" .) }}
+{{- end }}
 - name: JAVA_TOOL_OPTIONS
-  value: {{ .Values.gateway.javaToolOptions | quote }}
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.kafka.sasl.jaasConfigSecret }}
 {{- if .name }}
 - name: PGBRIDGE_GATEWAY_KAFKA_SASL_JAAS_CONFIG

@@ -58,9 +58,17 @@ final class GatewayProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap, "-Xms" + heap,
         "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
-    // G1 unless the options choose a collector (two would stop the JVM from starting)
-    if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
-      command.add("-XX:+UseG1GC");
+    // ZGC, as the gateway's image runs it, unless the options or the JVM's variables choose a
+    // collector (two would stop the JVM from starting)
+    List<String> chosen = new ArrayList<>(jvmOptions);
+    for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+      String value = System.getenv(variable);
+      if (value != null) {
+        chosen.addAll(List.of(value.trim().split("\\s+")));
+      }
+    }
+    if (chosen.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+      command.add("-XX:+UseZGC");
     }
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", classPath,

@@ -117,6 +117,18 @@ final class Dockerfile {
     return out;
   }
 
+  /** Every {@code ENV} variable of the {@code key=value} form with its value, unquoted. */
+  Map<String, String> env() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String args : all("ENV")) {
+      Matcher m = KEY_VALUE.matcher(args);
+      while (m.find()) {
+        out.put(m.group(1), unquote(m.group(2)));
+      }
+    }
+    return out;
+  }
+
   /** Every {@code LABEL} key with its value as written (build args not substituted). */
   Map<String, String> labels() {
     Map<String, String> out = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -95,6 +96,29 @@ class DockerfileIT {
     assertThat(run.output()).contains("/etc/pgbridge/pgbridge.properties").contains("does not exist");
   }
 
+  @Test
+  void theGatewayImageRunsZgcAndAnotherCollectorReplacesIt() throws Exception {
+    Dockerfile gateway = Dockerfile.read().stage("gateway");
+    List<String> command = new ArrayList<>(gateway.execForm("ENTRYPOINT"));
+    command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.replaceAll(a -> a.equals("/opt/pgbridge/pgbridge-gateway.jar")
+        ? PROJECT.resolve("target/pgbridge-gateway.jar").toString() : a);
+    command.add(1, "-XX:+PrintFlagsFinal");
+    String imageFlags = gateway.env().get("JAVA_TOOL_OPTIONS");
+
+    Run image = run(command, Map.of("JAVA_TOOL_OPTIONS", imageFlags), "--help");
+    // what gateway.javaToolOptions puts in its place to choose G1
+    Run replaced = run(command, Map.of("JAVA_TOOL_OPTIONS",
+        "-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"), "--help");
+
+    assertThat(image.exit()).as(image.output()).isZero();
+    assertThat(image.output()).containsPattern("\\bUseZGC\\s+= true")
+        .containsPattern("\\bUseG1GC\\s+= false").contains("pgbridge gateway");
+    assertThat(replaced.exit()).as(replaced.output()).isZero();
+    assertThat(replaced.output()).containsPattern("\\bUseG1GC\\s+= true")
+        .containsPattern("\\bUseZGC\\s+= false");
+  }
+
   /** What {@code docker run} executes: the ENTRYPOINT, with the jar where the build put it. */
   private List<String> entrypoint(String... jvmFlags) {
     List<String> command = new ArrayList<>(dockerfile.execForm("ENTRYPOINT"));
@@ -110,12 +134,18 @@ class DockerfileIT {
   private record Run(int exit, String output) {}
 
   private static Run run(List<String> command, String... args) throws Exception {
+    return run(command, Map.of(), args);
+  }
+
+  private static Run run(List<String> command, Map<String, String> env, String... args)
+      throws Exception {
     List<String> all = new ArrayList<>(command);
     all.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(all).redirectErrorStream(true);
-    // the image sets none of these; the build machine's must not leak in
+    // the bridge's image sets none of these; the build machine's must not leak in
     pb.environment().keySet().removeIf(k -> k.equals("JAVA_TOOL_OPTIONS")
         || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS") || k.startsWith("PGBRIDGE_"));
+    pb.environment().putAll(env);
     Process process = pb.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -78,6 +78,13 @@ class DockerfileTest {
             "-jar", "/opt/pgbridge/pgbridge-gateway.jar");
     assertThat(gateway.execForm("CMD"))
         .isEqualTo(RenderedChart.textList(container.path("args")));
+    // ZGC in the image, and in the chart's value that replaces the image's variable; exactly one
+    // collector each, since two stop the JVM
+    assertThat(gateway.env()).containsEntry("JAVA_TOOL_OPTIONS", "-XX:+UseZGC");
+    String chartFlags = HelmChartTest.envValue(container, "JAVA_TOOL_OPTIONS");
+    assertThat(List.of(chartFlags.split("\\s+")))
+        .filteredOn(f -> f.matches("-XX:\\+Use\\w+GC")).containsExactly("-XX:+UseZGC");
+    assertThat(dockerfile.env()).doesNotContainKey("JAVA_TOOL_OPTIONS");
     assertThat(gateway.last("USER").split(":")[0])
         .isEqualTo(container.path("securityContext").path("runAsUser").asText());
     assertThat(gateway.all("EXPOSE")).containsExactly(

@@ -107,6 +107,27 @@ class GatewayChartTest {
   }
 
   @Test
+  void theJvmRunsOneCollectorZgcUnlessTheValuesNameAnother() {
+    JsonNode byDefault = RenderedChart.container(enabled(Map.of()).get("Deployment",
+        RenderedChart.FULLNAME + "-gateway"), "gateway");
+    JsonNode g1 = RenderedChart.container(enabled(Map.of("javaToolOptions",
+        "-XX:+UseG1GC -XX:MaxRAMPercentage=75")).get("Deployment",
+        RenderedChart.FULLNAME + "-gateway"), "gateway");
+    JsonNode none = RenderedChart.container(enabled(Map.of("javaToolOptions", "")).get(
+        "Deployment", RenderedChart.FULLNAME + "-gateway"), "gateway");
+
+    assertThat(HelmChartTest.envValue(byDefault, "JAVA_TOOL_OPTIONS")).contains("-XX:+UseZGC");
+    assertThat(HelmChartTest.envValue(g1, "JAVA_TOOL_OPTIONS"))
+        .isEqualTo("-XX:+UseG1GC -XX:MaxRAMPercentage=75");
+    // empty: the image's own JAVA_TOOL_OPTIONS (ZGC) applies
+    assertThat(none.path("env").findValuesAsText("name")).doesNotContain("JAVA_TOOL_OPTIONS");
+    // a collector added to the default instead of replacing it would stop the JVM at start
+    assertThatThrownBy(() -> enabled(Map.of("javaToolOptions",
+        "-XX:+UseZGC -XX:MaxRAMPercentage=75 -XX:+UseG1GC")))
+        .hasMessageContaining("more than one garbage collector");
+  }
+
+  @Test
   void keysFromBothASecretAndAConfigMapAreRefused() {
     assertThatThrownBy(() -> enabled(Map.of("jwtKeys",
         Map.of("secretName", "a", "configMapName", "b"))))
