@@ -76,6 +76,12 @@ abstract class WriteVariant implements AutoCloseable {
   void beforeRun() throws Exception {}
 
   /**
+   * Waits until the reader has read everything written so far and leaves it running: the end of
+   * a warm-up, so that the measured run starts with the reader caught up.
+   */
+  void caughtUp() throws Exception {}
+
+  /**
    * Waits until the reader has read everything written so far, stops it; returns what it read
    * (for the run's line) and fails if it read nothing.
    */
@@ -149,17 +155,22 @@ abstract class WriteVariant implements AutoCloseable {
     }
 
     @Override
+    void caughtUp() throws Exception {
+      if (mode() == SourceMode.WAL) {
+        String end = WalDrain.currentLsn(infra, database);
+        if (!WalDrain.awaitConfirmed(infra, database, BridgePeer.slotName(database), end,
+            DRAIN_TIMEOUT_MS, null)) {
+          throw new IllegalStateException(name + ": the bridge did not confirm " + end);
+        }
+      }
+      awaitQuiet(peer);
+    }
+
+    @Override
     String afterRun() throws Exception {
       long start = System.nanoTime();
       try {
-        if (mode() == SourceMode.WAL) {
-          String end = WalDrain.currentLsn(infra, database);
-          if (!WalDrain.awaitConfirmed(infra, database, BridgePeer.slotName(database), end,
-              DRAIN_TIMEOUT_MS, null)) {
-            throw new IllegalStateException(name + ": the bridge did not confirm " + end);
-          }
-        }
-        awaitQuiet(peer);
+        caughtUp();
         long changes = peer.notifications();
         if (changes == 0) {
           throw new IllegalStateException(name + ": the bridge received no changes");
@@ -234,13 +245,18 @@ abstract class WriteVariant implements AutoCloseable {
     }
 
     @Override
+    void caughtUp() throws Exception {
+      String end = WalDrain.currentLsn(infra, database);
+      if (!drain.awaitConfirmed(infra, database, slot, end, DRAIN_TIMEOUT_MS)) {
+        throw new IllegalStateException("wal-drain did not confirm " + end);
+      }
+    }
+
+    @Override
     String afterRun() throws Exception {
       long start = System.nanoTime();
       try {
-        String end = WalDrain.currentLsn(infra, database);
-        if (!drain.awaitConfirmed(infra, database, slot, end, DRAIN_TIMEOUT_MS)) {
-          throw new IllegalStateException("wal-drain did not confirm " + end);
-        }
+        caughtUp();
         if (drain.messages() == 0) {
           throw new IllegalStateException("wal-drain received no messages");
         }
@@ -310,12 +326,18 @@ abstract class WriteVariant implements AutoCloseable {
     }
 
     @Override
-    String afterRun() throws Exception {
+    void caughtUp() throws Exception {
       long seen = -1;
       while (received.get() != seen) {
         seen = received.get();
         Thread.sleep(300);
       }
+    }
+
+    @Override
+    String afterRun() throws Exception {
+      caughtUp();
+      long seen = received.get();
       conn.close();
       listener.join(5_000);
       if (seen == 0) {

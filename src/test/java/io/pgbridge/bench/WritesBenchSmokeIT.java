@@ -26,7 +26,7 @@ class WritesBenchSmokeIT {
   void writesReportsRatiosWithEveryReaderHavingReadTheChanges(@TempDir Path out)
       throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    List<String> args = List.of("--seconds", "2", "--writers", "2", "--rounds", "1",
+    List<String> args = List.of("--seconds", "2", "--warmup", "1", "--writers", "2", "--rounds", "1",
         "--sessions", "50", "--variants", "bare,notify,wal,wal-drain",
         "--kafka", TestInfra.kafkaBootstrap(), "--out", out.toString());
     int exit = WritesBench.run(new BenchArgs(args, Set.of("seconds", "writers", "rounds",
