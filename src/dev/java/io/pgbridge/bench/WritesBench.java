@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WritesBench {
 
   private static final String DEFAULT_VARIANTS = "bare,notify,wal";
+  private static final long SETTLE_MS = 1_000;
 
   private WritesBench() {}
 
@@ -136,6 +137,8 @@ final class WritesBench {
                 runOnce(infra, v.database, writerCounts.get(wi), warmup, 0, sessions,
                     rounds + round);
                 v.caughtUp();
+                // the same pause before every variant's measured run, whatever its reader took
+                Thread.sleep(SETTLE_MS);
               }
               HostCpu.Sample before = cpu.sample();
               double t = runOnce(infra, v.database, writerCounts.get(wi), seconds,
