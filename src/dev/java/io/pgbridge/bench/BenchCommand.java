@@ -35,7 +35,8 @@ public final class BenchCommand {
         writes    writer throughput on a durable PostgreSQL (system binaries, fsync on):
                   bare vs pgbridge in NOTIFY and WAL mode, each with its reader running
                   [--variants bare,notify,wal,wal-drain,notify-listen] [--fsync on|off|on,off]
-                  [--seconds S | --transactions N] [--writers 1,8,32,64] [--rounds N] [--sessions N]
+                  [--seconds S | --transactions N] [--warmup S (default 5, 0: none)]
+                  [--writers 1,8,32,64] [--rounds N] [--sessions N]
                   [--postgres-bin DIR] [--database-url URL ...] [--kafka HOST:PORT] [--out DIR]
         catchup   catch-up query cost over 1 000 000 sessions, 1% changed after a checkpoint
                   [--sessions N] [--changed-percent P] [--page-size N] [--updates N] [--out DIR]
@@ -67,9 +68,9 @@ public final class BenchCommand {
         case "compare" -> CompareBench.run(new BenchArgs(rest, Set.of("workload", "sessions",
             "writers", "seconds", "warmup", "drain-seconds", "peers", "seed", "database-url",
             "database-user", "database-password", "kafka", "out", "svg"), Set.of()), out);
-        case "writes" -> WritesBench.run(new BenchArgs(rest, Set.of("seconds", "transactions", "writers",
-            "rounds", "sessions", "variants", "fsync", "postgres-bin", "database-url",
-            "database-user", "database-password", "kafka", "out"), Set.of()), out);
+        case "writes" -> WritesBench.run(new BenchArgs(rest, Set.of("seconds", "warmup",
+            "transactions", "writers", "rounds", "sessions", "variants", "fsync", "postgres-bin",
+            "database-url", "database-user", "database-password", "kafka", "out"), Set.of()), out);
         case "catchup" -> CatchupBench.run(new BenchArgs(rest, Set.of("sessions",
             "changed-percent", "page-size", "updates", "writers", "database-url",
             "database-user", "database-password", "kafka", "out"), Set.of()), out);

@@ -12,9 +12,11 @@ import org.postgresql.PGConnection;
 /**
  * One database configuration of {@code bench writes}, and what reads its changes while the
  * writers run. {@link #prepare} creates and migrates the database once; around every measured
- * run {@link #beforeRun} starts the reader and {@link #afterRun} waits until it has read
- * everything the run wrote, then stops it, so that no reader works during another variant's run
- * (a walsender decodes every database's WAL). Called from the benchmark's main thread.
+ * run {@link #beforeRun} starts the reader, {@link #caughtUp} (after a warm-up) waits until it
+ * has read the warm-up's writes and counts what it reads from then on, and {@link #afterRun}
+ * waits until it has read everything the run wrote, then stops it, so that no reader works
+ * during another variant's run (a walsender decodes every database's WAL). Called from the
+ * benchmark's main thread.
  *
  * <ul>
  *   <li>{@code bare}: the application alone: pgbridge migrated, then every trigger on the four
@@ -76,8 +78,16 @@ abstract class WriteVariant implements AutoCloseable {
   void beforeRun() throws Exception {}
 
   /**
+   * Waits until the reader has read everything written so far and leaves it running: the end of
+   * a warm-up, so that the measured run starts with the reader caught up. What it read until
+   * now is not counted in {@link #afterRun}'s report.
+   */
+  void caughtUp() throws Exception {}
+
+  /**
    * Waits until the reader has read everything written so far, stops it; returns what it read
-   * (for the run's line) and fails if it read nothing.
+   * since {@link #beforeRun} or the last {@link #caughtUp} (for the run's line) and fails if
+   * that is nothing.
    */
   String afterRun() throws Exception {
     return "";
@@ -113,6 +123,8 @@ abstract class WriteVariant implements AutoCloseable {
     private String topic;
     private BridgePeer peer;
     private boolean slotCreated;
+    /** Changes read before the measured run. */
+    private long counted;
 
     WithBridge(BenchInfra infra, String name, String peerName) {
       super(infra, name);
@@ -145,22 +157,33 @@ abstract class WriteVariant implements AutoCloseable {
       peer = BridgePeer.parse(peerName);
       peer.prepare(infra, database, topic, true);
       peer.start();
+      counted = 0;
       slotCreated = mode() == SourceMode.WAL;
+    }
+
+    @Override
+    void caughtUp() throws Exception {
+      awaitRead();
+      counted = peer.notifications();
+    }
+
+    private void awaitRead() throws Exception {
+      if (mode() == SourceMode.WAL) {
+        String end = WalDrain.currentLsn(infra, database);
+        if (!WalDrain.awaitConfirmed(infra, database, BridgePeer.slotName(database), end,
+            DRAIN_TIMEOUT_MS, null)) {
+          throw new IllegalStateException(name + ": the bridge did not confirm " + end);
+        }
+      }
+      awaitQuiet(peer);
     }
 
     @Override
     String afterRun() throws Exception {
       long start = System.nanoTime();
       try {
-        if (mode() == SourceMode.WAL) {
-          String end = WalDrain.currentLsn(infra, database);
-          if (!WalDrain.awaitConfirmed(infra, database, BridgePeer.slotName(database), end,
-              DRAIN_TIMEOUT_MS, null)) {
-            throw new IllegalStateException(name + ": the bridge did not confirm " + end);
-          }
-        }
-        awaitQuiet(peer);
-        long changes = peer.notifications();
+        awaitRead();
+        long changes = peer.notifications() - counted;
         if (changes == 0) {
           throw new IllegalStateException(name + ": the bridge received no changes");
         }
@@ -208,6 +231,8 @@ abstract class WriteVariant implements AutoCloseable {
   private static final class Drained extends WriteVariant {
     private WalDrain drain;
     private String slot;
+    /** Messages read before the measured run. */
+    private long counted;
 
     Drained(BenchInfra infra) {
       super(infra, "wal-drain");
@@ -231,21 +256,33 @@ abstract class WriteVariant implements AutoCloseable {
     void beforeRun() throws Exception {
       WalDrain.advanceToCurrent(infra, database, slot);
       drain = WalDrain.start(infra, database, slot, BenchInfra.PUBLICATION);
+      counted = 0;
+    }
+
+    @Override
+    void caughtUp() throws Exception {
+      awaitConfirmed();
+      counted = drain.messages();
+    }
+
+    private void awaitConfirmed() throws Exception {
+      String end = WalDrain.currentLsn(infra, database);
+      if (!drain.awaitConfirmed(infra, database, slot, end, DRAIN_TIMEOUT_MS)) {
+        throw new IllegalStateException("wal-drain did not confirm " + end);
+      }
     }
 
     @Override
     String afterRun() throws Exception {
       long start = System.nanoTime();
       try {
-        String end = WalDrain.currentLsn(infra, database);
-        if (!drain.awaitConfirmed(infra, database, slot, end, DRAIN_TIMEOUT_MS)) {
-          throw new IllegalStateException("wal-drain did not confirm " + end);
-        }
-        if (drain.messages() == 0) {
+        awaitConfirmed();
+        long messages = drain.messages() - counted;
+        if (messages == 0) {
           throw new IllegalStateException("wal-drain received no messages");
         }
         return String.format(Locale.ROOT, "stream read %d pgoutput messages, confirmed %.1f s"
-            + " after the writers", drain.messages(), (System.nanoTime() - start) / 1e9);
+            + " after the writers", messages, (System.nanoTime() - start) / 1e9);
       } finally {
         drain.close();
         drain = null;
@@ -310,12 +347,24 @@ abstract class WriteVariant implements AutoCloseable {
     }
 
     @Override
-    String afterRun() throws Exception {
+    void caughtUp() throws Exception {
+      awaitStill();
+      received.set(0);
+    }
+
+    /** Until no notification arrived for 300 ms. */
+    private void awaitStill() throws InterruptedException {
       long seen = -1;
       while (received.get() != seen) {
         seen = received.get();
         Thread.sleep(300);
       }
+    }
+
+    @Override
+    String afterRun() throws Exception {
+      awaitStill();
+      long seen = received.get();
       conn.close();
       listener.join(5_000);
       if (seen == 0) {

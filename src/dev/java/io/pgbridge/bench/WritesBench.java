@@ -34,15 +34,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * round of each variant (the least disturbed on a shared machine) and the ratios of the
  * best rounds to {@code bare}; and, because load drifts over minutes, the ratios within each
  * round (adjacent runs) as median and range. Load averages are printed with every run.
+ *
+ * <p>Every run starts its reader, writes for {@code --warmup} seconds (default 5; 0: none)
+ * unmeasured, waits until the reader has caught up, and only then measures: a bridge runs for
+ * days, so what it costs writers is its steady state, not the first seconds of a fresh
+ * instance, in which the JIT compiles (and, after another variant ran in the same JVM,
+ * recompiles) its code on the writers' cores. The warm-up writes to every variant alike.
  */
 final class WritesBench {
 
   private static final String DEFAULT_VARIANTS = "bare,notify,wal";
+  private static final long SETTLE_MS = 1_000;
 
   private WritesBench() {}
 
   static int run(BenchArgs a, PrintStream out) throws Exception {
     int seconds = a.getInt("seconds", 10);
+    int warmup = a.getInt("warmup", 5);
+    if (warmup < 0) {
+      throw new IllegalArgumentException("--warmup must be 0 or more seconds, not " + warmup);
+    }
     int transactions = a.getInt("transactions", 0);
     int rounds = a.getInt("rounds", 3);
     List<Integer> writerCounts = new ArrayList<>();
@@ -77,7 +88,7 @@ final class WritesBench {
     Files.createDirectories(outDir);
     StringBuilder md = new StringBuilder();
     for (boolean fsync : fsyncs) {
-      md.append(measure(a, fsync, variants, writerCounts, seconds, transactions, rounds,
+      md.append(measure(a, fsync, variants, writerCounts, seconds, warmup, transactions, rounds,
           sessions, out));
       md.append('\n');
     }
@@ -88,8 +99,8 @@ final class WritesBench {
   }
 
   private static String measure(BenchArgs a, boolean fsync, List<String> variants,
-      List<Integer> writerCounts, int seconds, int transactions, int rounds, int sessions,
-      PrintStream out) throws Exception {
+      List<Integer> writerCounts, int seconds, int warmup, int transactions, int rounds,
+      int sessions, PrintStream out) throws Exception {
     String loadBefore = CompareBench.loadAverage();
     Map<String, double[][]> tps = new LinkedHashMap<>(); // variant -> [writer][round]
     List<String> loads = new ArrayList<>();
@@ -121,6 +132,14 @@ final class WritesBench {
             }
             for (WriteVariant v : order) {
               v.beforeRun();
+              if (warmup > 0) {
+                // another seed than the measured run's, the same for every variant
+                runOnce(infra, v.database, writerCounts.get(wi), warmup, 0, sessions,
+                    rounds + round);
+                v.caughtUp();
+                // the same pause before every variant's measured run, whatever its reader took
+                Thread.sleep(SETTLE_MS);
+              }
               HostCpu.Sample before = cpu.sample();
               double t = runOnce(infra, v.database, writerCounts.get(wi), seconds,
                   transactions, sessions, round);
@@ -145,8 +164,9 @@ final class WritesBench {
         }
       }
     }
-    String size = transactions > 0 ? transactions + " transactions per run"
-        : seconds + " s per run";
+    String size = (transactions > 0 ? transactions + " transactions per run"
+        : seconds + " s per run") + (warmup > 0 ? ", each after " + warmup + " s of unmeasured"
+        + " writes and the reader caught up" : ", no warm-up");
     return table(server, descriptions, tps, writerCounts, size, rounds, loadBefore, loads,
         others);
   }
