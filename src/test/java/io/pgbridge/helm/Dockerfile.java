@@ -119,20 +119,18 @@ final class Dockerfile {
 
   /** Every {@code ENV} variable of the {@code key=value} form with its value, unquoted. */
   Map<String, String> env() {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String args : all("ENV")) {
-      Matcher m = KEY_VALUE.matcher(args);
-      while (m.find()) {
-        out.put(m.group(1), unquote(m.group(2)));
-      }
-    }
-    return out;
+    return keyValues("ENV");
   }
 
   /** Every {@code LABEL} key with its value as written (build args not substituted). */
   Map<String, String> labels() {
+    return keyValues("LABEL");
+  }
+
+  /** The {@code key=value} pairs of every {@code keyword} instruction, values unquoted. */
+  private Map<String, String> keyValues(String keyword) {
     Map<String, String> out = new LinkedHashMap<>();
-    for (String args : all("LABEL")) {
+    for (String args : all(keyword)) {
       Matcher m = KEY_VALUE.matcher(args);
       while (m.find()) {
         out.put(m.group(1), unquote(m.group(2)));
