@@ -34,9 +34,10 @@ EXPOSE 8080
 # The same container JVM flags as the bridge's, below, and ZGC: the gateway's latency target is
 # a p99 of tens of milliseconds with 10,000 sockets open, and G1's young pauses grow with the
 # connections and sessions held (20-110 ms at 10,000 connections on a busy machine), where ZGC's
-# stay under a millisecond (docs/benchmarks.md, Gateway). The collector is set in JAVA_TOOL_OPTIONS, not on the command line, so that a
-# deployment can choose another by replacing the variable (the chart's gateway.javaToolOptions
-# does); two collectors on one command line would stop the JVM.
+# stay under a millisecond (docs/benchmarks.md, Gateway). The collector is set in
+# JAVA_TOOL_OPTIONS, not on the command line, so that a deployment can choose another by
+# replacing the variable (the chart's gateway.javaToolOptions does); two collectors on one
+# command line would stop the JVM.
 ENV JAVA_TOOL_OPTIONS="-XX:+UseZGC"
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgbridge/pgbridge-gateway.jar"]
 CMD ["run", "--config", "/etc/pgbridge-gateway/gateway.properties"]
